@@ -1,0 +1,18 @@
+"""Local, offline question answering over research-paper abstracts, with cited answers.
+
+    from assistant import Assistant, Settings, ask
+    ask("What does DotaMath do?")
+
+Importing this package loads no model and imports none of torch, llama_cpp, chromadb, gradio.
+"""
+
+from __future__ import annotations
+
+from .errors import AssistantError
+from .pipeline import Assistant, ask
+from .settings import Settings
+from .types import Answer, Citation, IngestReport, Source
+
+__all__ = ["Answer", "Assistant", "AssistantError", "Citation", "IngestReport", "Settings",
+           "Source", "ask"]
+__version__ = "0.1.0"

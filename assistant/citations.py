@@ -1,0 +1,118 @@
+"""Check and repair the `[n]` markers of an answer against the sources' text.
+
+Each answer sentence is matched to the sources by word coverage. A marker is kept when its
+source supports the sentence, corrected when another source supports it clearly better, and
+added when the model left it out. Sentences that no source supports are dropped; when none is
+left the answer is replaced by the fixed "cannot answer" sentence. Every citation carries a
+quote: the abstract sentence (verbatim) that best matches what was said.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .chunking import split_sentences
+from .prompting import NO_ANSWER
+from .types import Citation, Source
+
+MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_WORD = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*%?")
+SUPPORT = 0.45  # share of a sentence's content words found in a source to call it supported
+MARGIN = 0.2  # how much better another source must cover a sentence to replace a marker
+STOPWORDS = frozenset("""
+a an the and or but of to in on for with by from as at is are was were be been being it
+its this that these those which who whom what when where why how than then there their
+they them we our us you your he she his her i me my do does did done can could would
+should may might will shall not no nor so such also into over under about after before
+between through during each both all any some more most other only own same very just has
+have had having if while paper papers study work approach method methods propose proposed
+proposes present presents introduce introduces show shows shown based using use used new
+novel source sources according
+""".split())  # noqa: SIM905
+
+
+def content_words(text: str) -> set[str]:
+    words = set()
+    for word in _WORD.findall(text.lower()):
+        if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        words.add(word[:-1] if len(word) > 4 and word.endswith("s") else word)
+    return words
+
+
+def coverage(claim: set[str], evidence: set[str]) -> float:
+    return len(claim & evidence) / len(claim) if claim else 0.0
+
+
+@dataclass(frozen=True)
+class Checked:
+    text: str
+    citations: tuple[Citation, ...]
+    supported: bool
+
+
+def _split(text: str) -> list[str]:
+    return [text[s:e] for s, e in split_sentences(text)]
+
+
+def _quote(source: Source, claims: list[set[str]], question: set[str]) -> str:
+    body = source.abstract or source.text
+    best, best_score = "", -1.0
+    for s, e in split_sentences(body):
+        words = content_words(body[s:e])
+        score = sum(coverage(c, words) for c in claims) + 0.25 * coverage(question, words)
+        if score > best_score:
+            best, best_score = body[s:e], score
+    return best
+
+
+def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked:
+    """Repair markers, drop unsupported sentences, attach verbatim quotes."""
+    text = answer.strip()
+    if not text or not sources or NO_ANSWER.lower().rstrip(".") in text.lower():
+        return Checked(NO_ANSWER, (), False)
+    evidence = [content_words(f"{s.title} {s.abstract or s.text}") for s in sources]
+    kept: list[tuple[str, list[int]]] = []
+    claims_by_number: dict[int, list[set[str]]] = {}
+    for sentence in _split(text):
+        cited = {int(n) for group in MARKER.findall(sentence)
+                 for n in re.split(r"[,;]", group) if n.strip()}
+        clean = MARKER.sub("", sentence).strip()
+        claim = content_words(clean)
+        if not clean:
+            continue
+        if len(claim) < 2:  # "Yes." and the like: nothing to check, nothing to cite
+            kept.append((clean, []))
+            continue
+        scores = [coverage(claim, ev) for ev in evidence]
+        best = max(range(len(sources)), key=lambda i: scores[i]) + 1
+        valid = sorted(n for n in cited if 1 <= n <= len(sources) and scores[n - 1] >= SUPPORT)
+        if valid and scores[best - 1] - max(scores[n - 1] for n in valid) < MARGIN:
+            numbers = valid
+        elif scores[best - 1] >= SUPPORT:
+            numbers = [best]
+        else:
+            continue  # unsupported: dropped
+        kept.append((clean, numbers))
+        for n in numbers:
+            claims_by_number.setdefault(n, []).append(claim)
+    if not claims_by_number:
+        return Checked(NO_ANSWER, (), False)
+    pieces = []
+    for clean, numbers in kept:
+        marks = "".join(f"[{n}]" for n in numbers)
+        if marks and clean[-1] in ".!?":
+            pieces.append(f"{clean[:-1]} {marks}{clean[-1]}")
+        elif marks:
+            pieces.append(f"{clean} {marks}")
+        else:
+            pieces.append(clean)
+    q_words = content_words(question)
+    citations = tuple(
+        Citation(n, sources[n - 1].paper_id, sources[n - 1].title,
+                 _quote(sources[n - 1], claims_by_number[n], q_words))
+        for n in sorted(claims_by_number)
+    )
+    return Checked(" ".join(pieces), citations, True)

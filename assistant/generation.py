@@ -1,0 +1,135 @@
+"""The Generator seam: llama-cpp-python in process, or an OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from .errors import GenerationError, ModelError
+
+Message = dict[str, str]
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """Streams the reply to chat messages; counts the tokens a prompt will take."""
+
+    context_size: int
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int,
+               temperature: float) -> Iterator[str]: ...
+
+    def count_tokens(self, messages: Sequence[Message]) -> int: ...
+
+
+class LlamaCppGenerator:
+    """A GGUF model run by llama-cpp-python with the chat template stored in the file."""
+
+    def __init__(self, path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None,
+                 n_gpu_layers: int = 0, seed: int = 0) -> None:
+        self.path = Path(path)
+        self.context_size = n_ctx
+        self.n_threads = n_threads or os.cpu_count() or 1
+        self.n_gpu_layers = n_gpu_layers
+        self.seed = seed
+        self._llm = None
+        self._formatter = None
+
+    @property
+    def llm(self):
+        if self._llm is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:
+                raise GenerationError(
+                    "llama-cpp-python is not installed; run the install command in README.md"
+                ) from exc
+            try:
+                self._llm = Llama(model_path=str(self.path), n_ctx=self.context_size,
+                                  n_threads=self.n_threads, n_gpu_layers=self.n_gpu_layers,
+                                  seed=self.seed, verbose=False)
+            except (ValueError, RuntimeError, OSError) as exc:
+                raise ModelError(
+                    f"cannot load the GGUF model {self.path}: {exc}; check the file with "
+                    "`assistant models --verify` or point ASSISTANT_MODEL at another GGUF"
+                ) from exc
+        return self._llm
+
+    def format_prompt(self, messages: Sequence[Message]) -> str:
+        """The exact text the chat template makes of `messages` (for counting and benchmarks)."""
+        if self._formatter is None:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            meta = self.llm.metadata
+            template = meta.get("tokenizer.chat_template")
+            if not template:
+                raise ModelError(f"{self.path} has no chat template; use an instruct GGUF model")
+            vocab = self.llm
+            eos = vocab.detokenize([vocab.token_eos()]).decode("utf-8", "ignore")
+            bos = vocab.detokenize([vocab.token_bos()]).decode("utf-8", "ignore")
+            self._formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+        return self._formatter(messages=list(messages)).prompt
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        text = self.format_prompt(messages)
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int,
+               temperature: float) -> Iterator[str]:
+        try:
+            chunks = self.llm.create_chat_completion(
+                messages=list(messages), max_tokens=max_tokens, temperature=temperature,
+                stream=True, seed=self.seed,
+            )
+            for chunk in chunks:
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
+        except ValueError as exc:  # llama-cpp raises ValueError when the prompt is too long
+            raise GenerationError(f"the answer model failed: {exc}; lower top_k or raise n_ctx") \
+                from exc
+
+
+class OpenAICompatGenerator:
+    """Any server speaking the OpenAI chat API (llama.cpp server, vLLM), streamed over SSE."""
+
+    def __init__(self, base_url: str, *, model: str = "default", n_ctx: int = 4096,
+                 timeout: float = 120.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.context_size = n_ctx
+        self.timeout = timeout
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        # No tokenizer here: a deliberately high estimate (3 characters a token) keeps us safe.
+        return sum(len(m["content"]) // 3 + 8 for m in messages)
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int,
+               temperature: float) -> Iterator[str]:
+        body = json.dumps({"model": self.model, "messages": list(messages), "stream": True,
+                           "max_tokens": max_tokens, "temperature": temperature}).encode()
+        request = urllib.request.Request(f"{self.base_url}/chat/completions", data=body,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                for raw in response:
+                    line = raw.decode("utf-8").strip()
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        break
+                    choices = json.loads(data).get("choices") or [{}]
+                    piece = (choices[0].get("delta") or {}).get("content")
+                    if piece:
+                        yield piece
+        except (urllib.error.URLError, OSError, json.JSONDecodeError) as exc:
+            raise GenerationError(
+                f"the LLM server at {self.base_url} failed: {exc}; check that it is running "
+                "or unset ASSISTANT_LLM_BASE_URL to use the local model"
+            ) from exc

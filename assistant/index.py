@@ -1,0 +1,207 @@
+"""The Chroma index: a `chunks` collection (one vector per chunk) and a `papers` collection
+(one record per abstract, holding its full text and metadata). We pass our own vectors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from . import offline
+from .errors import EmbedderMismatchError, IndexError_
+from .settings import Settings
+from .types import Chunk, Paper
+
+CHUNKS = "chunks"
+PAPERS = "papers"
+
+
+@dataclass(frozen=True)
+class ChunkHit:
+    paper_id: str
+    title: str
+    number: int
+    text: str
+    start: int
+    end: int
+    score: float  # cosine similarity
+
+
+class ChromaIndex:
+    """Embedded Chroma under `settings.data_dir`, or a Chroma server when `chroma_host` is set."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client = None
+        self._chunks = None
+        self._papers = None
+
+    # -- connection -------------------------------------------------------------------------
+    def _connect(self) -> None:
+        if self._client is not None:
+            return
+        offline.enforce()
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if self.settings.chroma_host:
+                self._client = chromadb.HttpClient(
+                    host=self.settings.chroma_host, port=self.settings.chroma_port,
+                    settings=chroma_settings,
+                )
+            else:
+                path = self.settings.data_dir / "chroma"
+                path.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        except Exception as exc:  # noqa: BLE001
+            where = (f"the Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port}"
+                     if self.settings.chroma_host else f"{self.settings.data_dir / 'chroma'}")
+            raise IndexError_(
+                f"cannot open the index at {where}: {exc}; check that it is reachable and "
+                "writable, or choose another --data-dir"
+            ) from exc
+        config = {"hnsw": {"space": "cosine"}}
+        self._chunks = self._client.get_or_create_collection(
+            CHUNKS, configuration=config, embedding_function=None)
+        self._papers = self._client.get_or_create_collection(
+            PAPERS, configuration=config, embedding_function=None)
+
+    @property
+    def chunks(self):
+        self._connect()
+        return self._chunks
+
+    @property
+    def papers(self):
+        self._connect()
+        return self._papers
+
+    # -- the embedder stamp ---------------------------------------------------------------
+    def stamp(self) -> dict:
+        return dict(self.chunks.metadata or {})
+
+    def check_embedder(self, name: str, *, writing: bool = False) -> None:
+        """Refuse an index built by another embedder; stamp an unstamped one when writing."""
+        built_with = self.stamp().get("embedder")
+        if built_with is None:
+            if writing:
+                self.chunks.modify(metadata={"embedder": name})
+            return
+        if built_with != name:
+            raise EmbedderMismatchError(
+                f"the index in {self.settings.data_dir} was built with embedder {built_with!r} "
+                f"but {name!r} is configured; set ASSISTANT_EMBEDDER back to {built_with!r}, or "
+                "use a fresh --data-dir and ingest again"
+            )
+
+    # -- writes ---------------------------------------------------------------------------
+    def paper_hashes(self) -> dict[str, tuple[str, int]]:
+        """paper_id -> (content hash, number of chunks) for every stored paper."""
+        out: dict[str, tuple[str, int]] = {}
+        total = self.papers.count()
+        step = 5000
+        for offset in range(0, total, step):
+            got = self.papers.get(include=["metadatas"], limit=step, offset=offset)
+            for pid, meta in zip(got["ids"], got["metadatas"], strict=True):
+                out[pid] = (str(meta.get("hash", "")), int(meta.get("n_chunks", 0)))
+        return out
+
+    def upsert(
+        self,
+        papers: Sequence[tuple[Paper, str, list[Chunk]]],
+        chunk_vectors: Sequence[list[float]],
+        old_counts: dict[str, int],
+    ) -> None:
+        """Store papers with their chunks (vectors in chunk order) and drop stale chunks."""
+        ids, docs, metas = [], [], []
+        p_ids, p_docs, p_metas, p_vecs = [], [], [], []
+        stale: list[str] = []
+        cursor = 0
+        for paper, content_hash, chunks in papers:
+            vectors = chunk_vectors[cursor:cursor + len(chunks)]
+            cursor += len(chunks)
+            for chunk in chunks:
+                ids.append(chunk.chunk_id)
+                docs.append(chunk.text)
+                metas.append({"paper_id": paper.paper_id, "title": paper.title,
+                              "number": chunk.number, "start": chunk.start, "end": chunk.end})
+            p_ids.append(paper.paper_id)
+            p_docs.append(paper.abstract)
+            p_metas.append(_paper_meta(paper, content_hash, len(chunks)))
+            p_vecs.append(_mean(vectors))
+            old = old_counts.get(paper.paper_id, 0)
+            stale += [f"{paper.paper_id}::{n}" for n in range(len(chunks), old)]
+        vectors = list(chunk_vectors)
+        for batch in _batches(len(ids), self._max_batch()):
+            self.chunks.upsert(ids=ids[batch], documents=docs[batch], metadatas=metas[batch],
+                               embeddings=vectors[batch])
+        for batch in _batches(len(p_ids), self._max_batch()):
+            self.papers.upsert(ids=p_ids[batch], documents=p_docs[batch],
+                               metadatas=p_metas[batch], embeddings=p_vecs[batch])
+        if stale:
+            self.chunks.delete(ids=stale)
+
+    def delete(self, paper_ids: Iterable[str]) -> None:
+        paper_ids = list(paper_ids)
+        if not paper_ids:
+            return
+        self.chunks.delete(where={"paper_id": {"$in": paper_ids}})
+        self.papers.delete(ids=paper_ids)
+
+    def _max_batch(self) -> int:
+        try:
+            return max(1, int(self._client.get_max_batch_size()))
+        except Exception:  # noqa: BLE001 - older servers lack the call
+            return 1000
+
+    # -- reads ----------------------------------------------------------------------------
+    def count(self) -> int:
+        return self.papers.count()
+
+    def query(self, vector: list[float], n: int) -> list[ChunkHit]:
+        total = self.chunks.count()
+        if total == 0:
+            return []
+        got = self.chunks.query(query_embeddings=[vector], n_results=min(n, total),
+                                include=["metadatas", "documents", "distances"])
+        hits = []
+        rows = zip(got["metadatas"][0], got["documents"][0], got["distances"][0], strict=True)
+        for meta, doc, dist in rows:
+            hits.append(ChunkHit(str(meta["paper_id"]), str(meta["title"]), int(meta["number"]),
+                                 doc, int(meta["start"]), int(meta["end"]), 1.0 - float(dist)))
+        return hits
+
+    def get_papers(self, paper_ids: Sequence[str]) -> dict[str, Paper]:
+        if not paper_ids:
+            return {}
+        got = self.papers.get(ids=list(paper_ids), include=["metadatas", "documents"])
+        out = {}
+        for pid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"], strict=True):
+            authors = tuple(a for a in str(meta.get("authors", "")).split("; ") if a)
+            year = meta.get("year")
+            out[pid] = Paper(pid, str(meta.get("title", pid)), doc or "", authors,
+                             int(year) if year is not None else None, meta.get("url") or None)
+        return out
+
+
+def _paper_meta(paper: Paper, content_hash: str, n_chunks: int) -> dict:
+    meta: dict = {"title": paper.title, "hash": content_hash, "n_chunks": n_chunks,
+                  "authors": "; ".join(paper.authors)}
+    if paper.year is not None:
+        meta["year"] = paper.year
+    if paper.url:
+        meta["url"] = paper.url
+    return meta
+
+
+def _mean(vectors: Sequence[list[float]]) -> list[float]:
+    dim = len(vectors[0])
+    total = [sum(v[i] for v in vectors) for i in range(dim)]
+    norm = sum(x * x for x in total) ** 0.5 or 1.0
+    return [x / norm for x in total]
+
+
+def _batches(n: int, size: int) -> Iterable[slice]:
+    for start in range(0, n, size):
+        yield slice(start, start + size)

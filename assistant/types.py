@@ -1,0 +1,123 @@
+"""Typed records passed between pipeline stages and returned to users."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One abstract as read from a corpus file."""
+
+    paper_id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole sentences of one abstract; `start`/`end` index into the abstract."""
+
+    paper_id: str
+    title: str
+    number: int
+    text: str
+    start: int
+    end: int
+
+    @property
+    def chunk_id(self) -> str:
+        return f"{self.paper_id}::{self.number}"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A retrieved paper: its best passage and the similarity score (higher is better)."""
+
+    paper_id: str
+    title: str
+    text: str
+    score: float
+    abstract: str = ""
+    number: int = 0  # position in an answer's source list, 1-based; 0 for plain search
+    year: int | None = None
+    authors: tuple[str, ...] = ()
+    url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """An inline marker `[number]` in an answer, tied to a paper and a verbatim quote."""
+
+    number: int
+    paper_id: str
+    title: str
+    quote: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of `ask()`: text with `[n]` markers, the citations and the sources shown."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    sources: tuple[Source, ...] = ()
+    abstained: bool = False
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "text": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "sources": [s.to_dict() for s in self.sources],
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+        }
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A record that could not be ingested, with where and why."""
+
+    path: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}"
+
+
+@dataclass
+class IngestReport:
+    """Counts of what `ingest()` did, per paper."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    chunks_embedded: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        text = (
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.skipped)} skipped ({self.chunks_embedded} chunks embedded)"
+        )
+        return text

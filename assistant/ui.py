@@ -1,0 +1,168 @@
+"""The chat page: a thin Gradio layer over `Assistant` (gradio is imported lazily)."""
+
+from __future__ import annotations
+
+import html
+import sys
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from . import offline
+from .errors import AssistantError
+from .pipeline import Assistant
+from .settings import Settings
+from .types import Answer
+
+_SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial",
+                 "sans-serif"]
+_MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+
+
+class Indexer:
+    """Indexes the bundled corpus in the background at start-up, reporting progress."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.ready = threading.Event()
+        self.done = 0
+        self.total = 0
+        self.error: str | None = None
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="indexer", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            if self.assistant.count() == 0:
+                print("Indexing the bundled corpus (first start)…", file=sys.stderr, flush=True)
+                self.assistant.ensure_bundled(progress=self._progress)
+            self.assistant.embedder.embed(["warm-up"])  # load the embedder before the first question
+        except AssistantError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - shown on the page instead of a traceback
+            self.error = f"indexing failed: {exc}"
+        finally:
+            self.ready.set()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+        print(f"  indexed {done}/{total} papers", file=sys.stderr, flush=True)
+
+    def status(self) -> str:
+        if self.error:
+            return f"⚠️ {self.error}"
+        if not self.ready.is_set():
+            if self.total:
+                return f"⏳ Indexing the bundled corpus: {self.done} / {self.total} papers…"
+            return "⏳ Preparing the index…"
+        return f"✅ {self.assistant.count()} papers indexed. Ask a question."
+
+
+def sources_html(answer: Answer) -> str:
+    """The cited papers with their quotes, then the other sources that were retrieved."""
+    if answer.abstained and not answer.citations:
+        return "<p><em>No source supports an answer.</em></p>"
+    parts = ["<div class='cited-sources'><h4>Cited papers</h4><ol>"]
+    for c in answer.citations:
+        parts.append(
+            f"<li value='{c.number}' class='citation'><strong>{html.escape(c.title)}</strong>"
+            f" <code>{html.escape(c.paper_id)}</code>"
+            f"<blockquote>{html.escape(c.quote)}</blockquote></li>"
+        )
+    parts.append("</ol></div>")
+    cited = {c.number for c in answer.citations}
+    others = [s for s in answer.sources if s.number not in cited]
+    if others:
+        parts.append("<details><summary>Other retrieved papers</summary><ul>")
+        parts += [f"<li>[{s.number}] {html.escape(s.title)} (score {s.score:.2f})</li>"
+                  for s in others]
+        parts.append("</ul></details>")
+    return "".join(parts)
+
+
+def build_app(assistant: Assistant, indexer: Indexer | None = None):
+    offline.enforce()
+    import gradio as gr
+
+    indexer = indexer or Indexer(assistant)
+
+    def respond(message: str, history: list[dict[str, Any]]) -> Iterator[tuple]:
+        history = list(history or [])
+        history.append({"role": "user", "content": message})
+        history.append({"role": "assistant", "content": "…"})
+        yield history, "", ""
+        if not indexer.ready.is_set():
+            history[-1]["content"] = "⏳ Waiting for indexing to finish…"
+            yield history, "", ""
+            indexer.ready.wait()
+        if indexer.error:
+            history[-1]["content"] = f"⚠️ {indexer.error}"
+            yield history, "", ""
+            return
+        draft = ""
+        try:
+            for event in assistant.ask_stream(message):
+                if isinstance(event, Answer):
+                    history[-1]["content"] = event.text
+                    yield history, "", sources_html(event)
+                else:
+                    draft += event
+                    history[-1]["content"] = draft
+                    yield history, "", ""
+        except AssistantError as exc:
+            history[-1]["content"] = f"⚠️ {exc}"
+            yield history, "", ""
+
+    def api_ask(question: str) -> dict:
+        """Answer a question; returns the Answer as a dict (text, citations, sources)."""
+        indexer.ready.wait()
+        if indexer.error:
+            raise gr.Error(indexer.error)
+        try:
+            return assistant.ask(question).to_dict()
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from None
+
+    with gr.Blocks(title="Abstract assistant", analytics_enabled=False) as app:
+        gr.Markdown("## Abstract assistant\nAnswers cite the papers they come from, "
+                    "with a quote from each abstract.")
+        status = gr.Markdown(indexer.status(), elem_id="status")
+        chat = gr.Chatbot(label="Conversation", elem_id="chat", height=420,
+                          feedback_options=None, buttons=["copy"])
+        with gr.Row():
+            box = gr.Textbox(placeholder="Ask about the papers…", show_label=False, scale=8,
+                             elem_id="question", autofocus=True)
+            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+        sources = gr.HTML(elem_id="sources")
+        timer = gr.Timer(1.0)
+
+        def poll():
+            return indexer.status(), gr.Timer(active=not indexer.ready.is_set())
+
+        timer.tick(poll, outputs=[status, timer], api_visibility="private")
+        for trigger in (box.submit, send.click):
+            trigger(respond, inputs=[box, chat], outputs=[chat, box, sources],
+                    api_visibility="private")
+        gr.api(api_ask, api_name="ask")
+    app.indexer = indexer
+    return app
+
+
+def serve(settings: Settings | None = None, *, block: bool = True):
+    """Start indexing in the background and serve the page on settings.host:settings.port."""
+    offline.enforce()
+    import gradio as gr
+
+    settings = settings or Settings.from_env()
+    assistant = Assistant(settings)
+    indexer = Indexer(assistant)
+    indexer.start()
+    app = build_app(assistant, indexer)
+    theme = gr.themes.Default(font=_SYSTEM_FONTS, font_mono=_MONO_FONTS)
+    app.queue(default_concurrency_limit=1)
+    print(f"Chat page: http://{settings.host}:{settings.port}", flush=True)
+    app.launch(server_name=settings.host, server_port=settings.port, share=False,
+               inbrowser=False, theme=theme, prevent_thread_lock=not block, quiet=True,
+               footer_links=["api"], show_error=True)
+    return app
