@@ -7,7 +7,8 @@ import re
 from .types import Chunk, Paper
 
 _ABBREVIATIONS = {"e.g.", "i.e.", "et al.", "etc.", "vs.", "fig.", "figs.", "eq.", "no.", "approx.",
-                  "cf.", "dr.", "mr.", "ms.", "al.", "resp.", "sec.", "ref.", "refs."}
+                  "cf.", "dr.", "mr.", "ms.", "al.", "resp.", "sec.", "ref.", "refs.", "avg.", "approx.",
+                  "incl.", "viz.", "ca.", "tab.", "u.s."}
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 
 
@@ -18,7 +19,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for match in _BOUNDARY.finditer(text):
         end = match.start()
         head = text[start:end + 1]
-        tail_word = head.rsplit(None, 1)[-1].lower() if head.strip() else ""
+        tail_word = head.rsplit(None, 1)[-1].lower().lstrip("([{\"'") if head.strip() else ""
         if tail_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.", tail_word):
             continue
         piece_end = match.start() + len(match.group(0).rstrip())

@@ -1,0 +1,79 @@
+"""Shared fixtures and the fakes used by unit tests.
+
+The fakes implement the real `Embedder` and `Generator` protocols; nothing is patched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from assistant import Settings
+from assistant.models import GGUF_MODELS
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = ROOT / "models"
+BUNDLED = ROOT / "data" / "seed-abstracts.txt"
+
+
+class FakeEmbedder:
+    """Bag-of-words vectors hashed into 4096 dimensions: texts sharing words are close."""
+
+    name = "fake-embedder"
+    dim = 4096
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.calls.append(list(texts))
+        out = []
+        for text in texts:
+            vec = [0.0] * self.dim
+            for word in re.findall(r"[a-z0-9]+", text.lower()):
+                if len(word) > 2:
+                    vec[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+            norm = math.sqrt(sum(x * x for x in vec)) or 1.0
+            out.append([x / norm for x in vec])
+        return out
+
+    @property
+    def embedded(self) -> int:
+        return sum(len(c) for c in self.calls)
+
+
+class FakeGenerator:
+    """Replies with a scripted text (a function of the messages), in small pieces."""
+
+    context_size = 2048
+
+    def __init__(self, reply=None) -> None:
+        self.reply = reply or (lambda messages: "A fixed reply [1].")
+        self.calls: list[list[dict[str, str]]] = []
+
+    def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
+        return sum(len(m["content"].split()) + 4 for m in messages)
+
+    def stream(self, messages, *, max_tokens: int, temperature: float) -> Iterator[str]:
+        self.calls.append(list(messages))
+        text = self.reply(messages)
+        for i in range(0, len(text), 7):
+            yield text[i:i + 7]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "index", models_dir=tmp_path / "models", min_score=0.05)
+
+
+def real_model(name: str) -> Path:
+    """A GGUF from models/ (installed by `assistant models --install`); a missing one fails."""
+    path = MODELS_DIR / GGUF_MODELS[name].filename
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run `assistant models --install` (the test command does)")
+    return path

@@ -1,0 +1,45 @@
+from assistant.citations import check
+from assistant.prompting import NO_ANSWER
+from assistant.types import Source
+
+A1 = ("DeepSeek-Prover generates Lean 4 proof data from competition problems. The model reaches "
+      "46.3% whole-proof accuracy on the miniF2F test with 64 samples.")
+A2 = ("DotaMath decomposes mathematical problems into subtasks solved with code assistance. It "
+      "reaches 64.8% on the competitive MATH dataset.")
+
+
+def _sources():
+    return [Source("p1", "DeepSeek-Prover", A1, 0.8, abstract=A1, number=1),
+            Source("p2", "DotaMath", A2, 0.5, abstract=A2, number=2)]
+
+
+def test_correct_marker_is_kept_with_verbatim_quote():
+    out = check("DeepSeek-Prover reaches 46.3% on the miniF2F test [1].", _sources(), "miniF2F?")
+    assert out.supported and out.text.endswith("[1].")
+    assert [c.paper_id for c in out.citations] == ["p1"]
+    assert out.citations[0].quote in A1 and "46.3%" in out.citations[0].quote
+
+
+def test_wrong_marker_is_corrected():
+    out = check("DotaMath reaches 64.8% on the competitive MATH dataset [1].", _sources())
+    assert "[2]" in out.text and "[1]" not in out.text
+    assert [c.number for c in out.citations] == [2]
+
+
+def test_out_of_range_marker_is_replaced_and_missing_marker_added():
+    out = check("DotaMath uses code assistance for subtasks [7]. DeepSeek-Prover reaches 46.3% "
+                "on miniF2F.", _sources())
+    assert "[7]" not in out.text
+    assert {c.number for c in out.citations} == {1, 2}
+
+
+def test_unsupported_sentence_is_dropped():
+    out = check("DotaMath uses code assistance [2]. Quantum gravity explains dark energy [1].",
+                _sources())
+    assert "Quantum" not in out.text and out.supported
+
+
+def test_nothing_supported_or_declined_gives_fixed_sentence():
+    assert check("Bananas are yellow fruit grown in tropical climates.", _sources()).text == NO_ANSWER
+    out = check(NO_ANSWER, _sources())
+    assert out.text == NO_ANSWER and not out.supported and out.citations == ()

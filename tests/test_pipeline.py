@@ -1,0 +1,144 @@
+"""The Assistant with fake embedder and generator over a real Chroma in a temp dir."""
+
+import json
+
+import pytest
+
+from assistant import Answer, Assistant, Settings
+from assistant.errors import CorpusError, EmbedderMismatchError, IndexError_, QuestionError
+from assistant.prompting import NO_ANSWER
+from tests.conftest import BUNDLED, FakeEmbedder, FakeGenerator
+
+
+def _write(path, records):
+    path.write_text("\n".join(json.dumps(r) for r in records))
+    return path
+
+
+def _papers():
+    return [
+        {"id": "cats", "title": "Feline sleep patterns",
+         "abstract": "Domestic cats sleep for sixteen hours per day. Sleep is split into many "
+                     "short naps. Older cats sleep even longer than kittens do."},
+        {"id": "rust", "title": "Memory safety in systems languages",
+         "abstract": "Rust prevents use-after-free bugs through ownership and borrowing. The "
+                     "borrow checker rejects unsafe aliasing at compile time."},
+        {"id": "bees", "title": "Honeybee navigation",
+         "abstract": "Honeybees navigate using the waggle dance to share food locations. The "
+                     "dance angle encodes the direction relative to the sun."},
+    ]
+
+
+@pytest.fixture
+def parts(settings):
+    embedder = FakeEmbedder()
+    generator = FakeGenerator(lambda m: "Domestic cats sleep for sixteen hours per day [1].")
+    return Assistant(settings, embedder=embedder, generator=generator), embedder, generator
+
+
+def test_ingest_counts_and_reingest_embeds_nothing(parts, tmp_path):
+    a, embedder, _ = parts
+    path = _write(tmp_path / "p.jsonl", _papers())
+    report = a.ingest(path)
+    assert (report.added, report.updated, report.unchanged) == (3, 0, 0)
+    first = embedder.embedded
+    assert first == report.chunks_embedded > 0
+    again = a.ingest(path)
+    assert (again.added, again.updated, again.unchanged, again.chunks_embedded) == (0, 0, 3, 0)
+    assert embedder.embedded == first
+
+
+def test_changed_paper_is_updated_and_stale_chunks_go(parts, tmp_path):
+    a, _, _ = parts
+    papers = _papers()
+    papers[0]["abstract"] = " ".join(f"Cats nap in sunny spot number {i} every day." for i in range(40))
+    a.ingest(_write(tmp_path / "p.jsonl", papers))
+    long_chunks = a.index.chunks.count()
+    report = a.ingest(_write(tmp_path / "p.jsonl", _papers()))
+    assert (report.added, report.updated, report.unchanged) == (0, 1, 2)
+    assert a.index.chunks.count() < long_chunks
+    assert a.count() == 3
+
+
+def test_search_returns_distinct_papers_best_first(parts, tmp_path):
+    a, _, _ = parts
+    a.ingest(_write(tmp_path / "p.jsonl", _papers()))
+    hits = a.search("how long do cats sleep", k=10)
+    assert hits[0].paper_id == "cats"
+    assert len({h.paper_id for h in hits}) == len(hits) == 3
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_retrieved_abstracts_reach_the_prompt_and_citations_check(parts, tmp_path):
+    a, _, generator = parts
+    a.ingest(_write(tmp_path / "p.jsonl", _papers()))
+    answer = a.ask("How long do cats sleep?")
+    prompt = generator.calls[0][-1]["content"]
+    assert "Domestic cats sleep for sixteen hours per day." in prompt
+    assert "[1] Feline sleep patterns" in prompt
+    assert not answer.abstained and answer.citations[0].paper_id == "cats"
+    assert answer.citations[0].quote == "Domestic cats sleep for sixteen hours per day."
+    assert answer.sources[0].number == 1
+
+
+def test_stream_yields_pieces_then_answer(parts, tmp_path):
+    a, _, _ = parts
+    a.ingest(_write(tmp_path / "p.jsonl", _papers()))
+    events = list(a.ask_stream("How long do cats sleep?"))
+    assert all(isinstance(e, str) for e in events[:-1]) and len(events) > 2
+    assert isinstance(events[-1], Answer)
+    assert "".join(events[:-1]).startswith("Domestic cats")
+
+
+def test_unrelated_question_declines_without_calling_the_model(tmp_path):
+    generator = FakeGenerator()
+    a = Assistant(Settings(data_dir=tmp_path / "i", min_score=0.3), embedder=FakeEmbedder(),
+                  generator=generator)
+    a.ingest(_write(tmp_path / "p.jsonl", _papers()))
+    answer = a.ask("quarterly revenue of shipping conglomerates")
+    assert answer.abstained and answer.text == NO_ANSWER and generator.calls == []
+
+
+def test_index_refuses_another_embedder(parts, tmp_path, settings):
+    a, _, _ = parts
+    a.ingest(_write(tmp_path / "p.jsonl", _papers()))
+    other = FakeEmbedder()
+    other.name = "another-model"
+    b = Assistant(settings, embedder=other, generator=FakeGenerator())
+    with pytest.raises(EmbedderMismatchError, match="fake-embedder"):
+        b.search("cats")
+    with pytest.raises(EmbedderMismatchError):
+        b.ingest(tmp_path / "p.jsonl")
+
+
+def test_bad_file_loses_nothing_stored(parts, tmp_path):
+    a, _, _ = parts
+    a.ingest(_write(tmp_path / "p.jsonl", _papers()))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(b"\x00\x00binary")
+    with pytest.raises(CorpusError, match="binary"):
+        a.ingest(bad)
+    assert a.count() == 3 and a.search("cats", k=1)[0].paper_id == "cats"
+
+
+def test_empty_index_and_empty_question_explain_the_fix(parts):
+    a, _, _ = parts
+    with pytest.raises(IndexError_, match="assistant ingest"):
+        a.ask("anything?")
+    with pytest.raises(QuestionError, match="empty"):
+        a.ask("   ")
+
+
+def test_ensure_bundled_indexes_once(parts):
+    a, embedder, _ = parts
+    report = a.ensure_bundled()
+    assert report.added == 94 and read_count(embedder) > 0
+    assert a.ensure_bundled() is None
+
+
+def read_count(embedder):
+    return embedder.embedded
+
+
+def test_bundled_corpus_is_in_the_project():
+    assert BUNDLED.exists()
