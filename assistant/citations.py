@@ -33,17 +33,33 @@ novel source sources according
 """.split())  # noqa: SIM905
 
 
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
 def content_words(text: str) -> set[str]:
     words = set()
     for word in _WORD.findall(text.lower()):
         if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
             continue
-        words.add(word[:-1] if len(word) > 4 and word.endswith("s") else word)
+        words.add(_stem(word))
     return words
 
 
+def _numbers(words: set[str]) -> set[str]:
+    return {w for w in words if any(ch.isdigit() for ch in w)}
+
+
 def coverage(claim: set[str], evidence: set[str]) -> float:
-    return len(claim & evidence) / len(claim) if claim else 0.0
+    """Share of the claim's words found in the evidence; 0 when the claim states a number that
+    the evidence does not contain (small models garble figures)."""
+    if not claim or not _numbers(claim) <= evidence:
+        return 0.0
+    return len(claim & evidence) / len(claim)
 
 
 @dataclass(frozen=True)
@@ -58,13 +74,18 @@ def _split(text: str) -> list[str]:
 
 
 def _quote(source: Source, claims: list[set[str]], question: set[str]) -> str:
+    """The abstract sentence (verbatim) that best matches what was said; sentences the model
+    saw in its prompt win ties."""
     body = source.abstract or source.text
     best, best_score = "", -1.0
     for s, e in split_sentences(body):
-        words = content_words(body[s:e])
-        score = sum(coverage(c, words) for c in claims) + 0.25 * coverage(question, words)
-        if score > best_score:
-            best, best_score = body[s:e], score
+        sentence = body[s:e]
+        words = content_words(sentence)
+        score = sum(len(c & words) / len(c) for c in claims if c)
+        score += 0.25 * (len(question & words) / len(question) if question else 0)
+        score += 0.1 if sentence in source.text else 0.0
+        if score > best_score + 1e-9:
+            best, best_score = sentence, score
     return best
 
 

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import citations, prompting, retrieval
+from . import citations, context, prompting, retrieval
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import IndexError_, QuestionError
 from .generation import Generator, LlamaCppGenerator, OpenAICompatGenerator
@@ -120,7 +120,8 @@ class Assistant:
             yield Answer(question, prompting.NO_ANSWER, (), tuple(sources), abstained=True)
             return
         gen = self.generator
-        prompt = prompting.build(question, sources, count_tokens=gen.count_tokens,
+        excerpts = [context.excerpt(s, question, self.settings.source_chars) for s in sources]
+        prompt = prompting.build(question, excerpts, count_tokens=gen.count_tokens,
                                  n_ctx=gen.context_size, max_tokens=self.settings.max_tokens)
         pieces: list[str] = []
         t0 = time.perf_counter()

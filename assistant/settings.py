@@ -60,6 +60,10 @@ class Settings:
     )
     embed_batch_size: int = _describe("Chunks embedded per batch during ingest.", default=32)
     top_k: int = _describe("Papers retrieved as sources for an answer.", default=4)
+    source_chars: int = _describe(
+        "Characters of each retrieved abstract put into the prompt (its most relevant sentences).",
+        default=900,
+    )
     min_score: float = _describe(
         "Cosine similarity the best passage must reach, else the assistant declines.",
         default=0.30,
@@ -93,6 +97,7 @@ class Settings:
             (self.chunk_size >= 100, f"chunk_size must be at least 100 characters, got {self.chunk_size}"),
             (0 <= self.chunk_overlap < self.chunk_size,
              f"chunk_overlap must be between 0 and chunk_size ({self.chunk_size}), got {self.chunk_overlap}"),
+            (self.source_chars >= 100, f"source_chars must be at least 100, got {self.source_chars}"),
             (self.top_k >= 1, f"top_k must be at least 1, got {self.top_k}"),
             (-1.0 <= self.min_score <= 1.0, f"min_score must be in [-1, 1], got {self.min_score}"),
             (self.n_ctx >= 512, f"n_ctx must be at least 512 tokens, got {self.n_ctx}"),

@@ -77,3 +77,29 @@ def real_model(name: str) -> Path:
     if not path.exists():
         pytest.fail(f"{path} is missing: run `assistant models --install` (the test command does)")
     return path
+
+
+@pytest.fixture(scope="session")
+def bundled_index(tmp_path_factory) -> Path:
+    """The bundled corpus indexed once with the real MiniLM into a temp Chroma."""
+    from assistant import Assistant
+
+    data_dir = tmp_path_factory.mktemp("bundled-index")
+    report = Assistant(Settings(data_dir=data_dir)).ingest(BUNDLED)
+    assert report.added == 94
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def smol_assistant(bundled_index):
+    from assistant import Assistant
+
+    return Assistant(Settings(data_dir=bundled_index, model=str(real_model("smollm2-135m")),
+                              n_ctx=2048, max_tokens=96))
+
+
+@pytest.fixture(scope="session")
+def qwen_assistant(bundled_index):
+    from assistant import Assistant
+
+    return Assistant(Settings(data_dir=bundled_index, model=str(real_model("qwen2.5-coder-0.5b"))))
