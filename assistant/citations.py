@@ -18,7 +18,7 @@ from .prompting import NO_ANSWER
 from .types import Citation, Source
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_WORD = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*%?")
+_WORD = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
 SUPPORT = 0.45  # share of a sentence's content words found in a source to call it supported
 MARGIN = 0.2  # how much better another source must cover a sentence to replace a marker
 STOPWORDS = frozenset("""
@@ -43,7 +43,7 @@ def _stem(word: str) -> str:
 
 def content_words(text: str) -> set[str]:
     words = set()
-    for word in _WORD.findall(text.lower()):
+    for word in _WORD.findall(text.lower().replace("\\", "")):
         if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
             continue
         words.add(_stem(word))
@@ -104,7 +104,7 @@ def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked
         claim = content_words(clean)
         if not clean:
             continue
-        if len(claim) < 2:  # "Yes." and the like: nothing to check, nothing to cite
+        if not claim:  # "Yes." and the like: nothing to check, nothing to cite
             kept.append((clean, []))
             continue
         scores = [coverage(claim, ev) for ev in evidence]

@@ -1,0 +1,98 @@
+"""The chat page: its HTTP API and a smoke test in headless Chromium."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`python app.py` on a fresh data dir, answering with SmolLM2."""
+    data_dir = tmp_path_factory.mktemp("ui-index")
+    log = tmp_path_factory.mktemp("ui-log") / "server.log"
+    port = _free_port()
+    env = dict(os.environ, ASSISTANT_DATA_DIR=str(data_dir), ASSISTANT_MODEL="smollm2-135m",
+               ASSISTANT_MAX_TOKENS="64", ASSISTANT_N_CTX="2048")
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT,
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(f"app.py exited: {log.read_text()}")
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail(f"app.py did not serve {url}: {log.read_text()}")
+    yield url, log
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_server_binds_to_loopback_and_reports_indexing(server):
+    url, log = server
+    assert url.startswith("http://127.0.0.1:")
+    from gradio_client import Client
+
+    answer = Client(url, verbose=False).predict("What is DotaMath?", api_name="/ask")
+    text = log.read_text()
+    assert "Indexing the bundled corpus" in text and "indexed 94/94 papers" in text
+    assert answer["sources"][0]["title"].startswith("DotaMath")
+    numbers = {s["number"] for s in answer["sources"]}
+    assert all(c["number"] in numbers for c in answer["citations"])
+    assert answer["abstained"] or answer["citations"]
+
+
+def test_http_api_reports_errors_as_messages(server):
+    from gradio_client import Client
+
+    with pytest.raises(Exception, match="question is empty"):
+        Client(server[0], verbose=False).predict("   ", api_name="/ask")
+
+
+def test_chat_page_in_headless_chromium(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    url = server[0]
+    requested: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.on("request", lambda r: requested.append(r.url))
+        page.goto(url)
+        page.get_by_text("94 papers indexed").wait_for(timeout=180_000)
+        page.locator("#question textarea").fill("What is DotaMath?")
+        page.locator("#ask").click()
+        page.wait_for_function(
+            "() => /Cited papers|No source supports/.test("
+            "document.querySelector('#sources').innerText)", timeout=180_000)
+        sources = page.locator("#sources").inner_text()
+        chat = page.locator("#chat").inner_text()
+        page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+        browser.close()
+    assert "What is DotaMath?" in chat
+    assert "Cited papers" in sources or "No source supports" in sources
+    outside = [u for u in requested if not u.startswith(("http://127.0.0.1", "data:", "blob:"))]
+    assert outside == [], f"the page fetched from outside: {outside[:5]}"
