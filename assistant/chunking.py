@@ -7,7 +7,7 @@ import re
 from .types import Chunk, Paper
 
 _ABBREVIATIONS = {"e.g.", "i.e.", "et al.", "etc.", "vs.", "fig.", "figs.", "eq.", "no.", "approx.",
-                  "cf.", "dr.", "mr.", "ms.", "al.", "resp.", "sec.", "ref.", "refs.", "avg.", "approx.",
+                  "cf.", "dr.", "mr.", "ms.", "al.", "resp.", "sec.", "ref.", "refs.", "avg.",
                   "incl.", "viz.", "ca.", "tab.", "u.s."}
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 
