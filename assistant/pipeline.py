@@ -40,7 +40,8 @@ class Assistant:
         self._embedder = embedder
         self._generator = generator
         self._index = index
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one ingest at a time
+        self._gen_lock = threading.Lock()  # one generation at a time: a Llama is not thread-safe
         self.last_timing: dict[str, float] = {}
 
     # -- parts, created on first use --------------------------------------------------------
@@ -121,16 +122,17 @@ class Assistant:
             return
         gen = self.generator
         excerpts = [context.excerpt(s, question, self.settings.source_chars) for s in sources]
-        prompt = prompting.build(question, excerpts, count_tokens=gen.count_tokens,
-                                 n_ctx=gen.context_size, max_tokens=self.settings.max_tokens)
         pieces: list[str] = []
-        t0 = time.perf_counter()
-        for piece in gen.stream(prompt.messages, max_tokens=self.settings.max_tokens,
-                                temperature=self.settings.temperature):
-            if not pieces:
-                timing["first_token_s"] = time.perf_counter() - started
-            pieces.append(piece)
-            yield piece
+        with self._gen_lock:
+            prompt = prompting.build(question, excerpts, count_tokens=gen.count_tokens,
+                                     n_ctx=gen.context_size, max_tokens=self.settings.max_tokens)
+            t0 = time.perf_counter()
+            for piece in gen.stream(prompt.messages, max_tokens=self.settings.max_tokens,
+                                    temperature=self.settings.temperature):
+                if not pieces:
+                    timing["first_token_s"] = time.perf_counter() - started
+                pieces.append(piece)
+                yield piece
         timing["generate_s"] = time.perf_counter() - t0
         timing["pieces"] = len(pieces)
         checked = citations.check("".join(pieces), prompt.sources, question)

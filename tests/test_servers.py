@@ -1,0 +1,90 @@
+"""The same code against servers: a Chroma server and llama.cpp's OpenAI-compatible server."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from assistant import Answer, Assistant, Settings
+from tests.conftest import real_model
+from tests.test_ui import _free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def _start(cmd, url, log, env=None):
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT,
+                                env=dict(os.environ, **(env or {})))
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return proc
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.5)
+    proc.kill()
+    pytest.fail(f"{cmd[0]} did not start: {log.read_text()[-2000:]}")
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("chroma-server")
+    port = _free_port()
+    chroma = os.path.join(os.path.dirname(sys.executable), "chroma")
+    proc = _start([chroma, "run", "--path", str(tmp / "db"), "--host", "127.0.0.1",
+                   "--port", str(port)], f"http://127.0.0.1:{port}/api/v2/heartbeat",
+                  tmp / "log", env={"ANONYMIZED_TELEMETRY": "False"})
+    yield port
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def llm_server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("llm-server")
+    port = _free_port()
+    proc = _start([sys.executable, "-m", "llama_cpp.server", "--model",
+                   str(real_model("smollm2-135m")), "--host", "127.0.0.1", "--port", str(port),
+                   "--n_ctx", "2048"], f"http://127.0.0.1:{port}/v1/models", tmp / "log")
+    yield f"http://127.0.0.1:{port}/v1"
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def test_ingest_and_search_through_a_chroma_server(chroma_server, tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "a", "title": "Protein folding with attention",
+         "abstract": "We predict protein structures with an attention network. Accuracy rivals "
+                     "experimental methods on most targets."},
+        {"id": "b", "title": "Traffic forecasting",
+         "abstract": "We forecast road traffic with graph neural networks over sensor data. The "
+                     "model reduces error by a fifth on two city datasets."},
+    ]))
+    settings = Settings(chroma_host="127.0.0.1", chroma_port=chroma_server,
+                        data_dir=tmp_path / "unused")
+    assistant = Assistant(settings)
+    assert assistant.ingest(path).added == 2
+    assert Assistant(settings).ingest(path).unchanged == 2  # state lives in the server
+    assert assistant.search("how do proteins fold", k=2)[0].paper_id == "a"
+    assert not (tmp_path / "unused" / "chroma").exists()
+
+
+def test_answers_through_an_openai_compatible_server(llm_server, bundled_index):
+    assistant = Assistant(Settings(data_dir=bundled_index, llm_base_url=llm_server,
+                                   n_ctx=2048, max_tokens=64))
+    events = list(assistant.ask_stream("What is DotaMath?"))
+    answer = events[-1]
+    assert isinstance(answer, Answer) and len(events) > 2
+    assert all(isinstance(e, str) for e in events[:-1])
+    numbers = {s.number for s in answer.sources}
+    assert all(c.number in numbers and c.quote in
+               next(s.abstract for s in answer.sources if s.number == c.number)
+               for c in answer.citations)
