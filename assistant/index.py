@@ -16,14 +16,8 @@ PAPERS = "papers"
 
 
 @dataclass(frozen=True)
-class ChunkHit:
-    paper_id: str
-    title: str
-    number: int
-    text: str
-    start: int
-    end: int
-    score: float  # cosine similarity
+class ChunkHit(Chunk):
+    score: float = 0.0  # cosine similarity
 
 
 class ChromaIndex:

@@ -51,12 +51,12 @@ class Indexer:
 
     def status(self) -> str:
         if self.error:
-            return f"⚠️ {self.error}"
+            return f"**Error:** {self.error}"
         if not self.ready.is_set():
             if self.total:
-                return f"⏳ Indexing the bundled corpus: {self.done} / {self.total} papers…"
-            return "⏳ Preparing the index…"
-        return f"✅ {self.assistant.count()} papers indexed. Ask a question."
+                return f"Indexing the bundled corpus: {self.done} / {self.total} papers…"
+            return "Preparing the index…"
+        return f"Ready: {self.assistant.count()} papers indexed. Ask a question."
 
 
 def sources_html(answer: Answer) -> str:
@@ -93,11 +93,11 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
         history.append({"role": "assistant", "content": "…"})
         yield history, "", ""
         if not indexer.ready.is_set():
-            history[-1]["content"] = "⏳ Waiting for indexing to finish…"
+            history[-1]["content"] = "Waiting for indexing to finish…"
             yield history, "", ""
             indexer.ready.wait()
         if indexer.error:
-            history[-1]["content"] = f"⚠️ {indexer.error}"
+            history[-1]["content"] = f"**Error:** {indexer.error}"
             yield history, "", ""
             return
         draft = ""
@@ -111,7 +111,7 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
                     history[-1]["content"] = draft
                     yield history, "", ""
         except AssistantError as exc:
-            history[-1]["content"] = f"⚠️ {exc}"
+            history[-1]["content"] = f"**Error:** {exc}"
             yield history, "", ""
 
     def api_ask(question: str) -> dict:

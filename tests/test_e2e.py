@@ -96,3 +96,12 @@ def test_qwen_answers_correctly_with_the_right_citation(qwen_assistant, question
     assert not answer.abstained
     assert expected.lower() in answer.text.lower()
     assert any(c.title.startswith(title_start) for c in answer.citations)
+
+
+def test_gpu_layers_setting_is_accepted_on_a_cpu_build(bundled_index):
+    from assistant import Assistant, Settings
+    from tests.conftest import real_model
+
+    a = Assistant(Settings(data_dir=bundled_index, model=str(real_model("smollm2-135m")),
+                           n_ctx=2048, max_tokens=32, n_gpu_layers=-1))
+    _check_structure(a.ask("What is DotaMath?"))
