@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from .errors import AssistantError
 from .pipeline import Assistant, ask
+from .retrieval import Filters
 from .settings import Settings
 from .types import Answer, Citation, IngestReport, Source
 
-__all__ = ["Answer", "Assistant", "AssistantError", "Citation", "IngestReport", "Settings",
+__all__ = ["Answer", "Assistant", "AssistantError", "Citation", "Filters", "IngestReport", "Settings",
            "Source", "ask"]
 __version__ = "0.1.0"

@@ -59,8 +59,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _filters(args: argparse.Namespace):
+    from .retrieval import Filters
+
+    return Filters(year_min=args.year_min, year_max=args.year_max,
+                   authors=tuple(args.author or ()), paper_ids=tuple(args.id or ()))
+
+
 def cmd_search(args: argparse.Namespace) -> int:
-    hits = _assistant(args).search(args.query, k=args.k or 10)
+    hits = _assistant(args).search(args.query, k=args.k or 10, mode=args.mode,
+                                   filters=_filters(args), diversify=args.diversify)
     if args.json:
         print(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
         return 0
@@ -78,7 +86,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     assistant = _assistant(args)
     live = args.stream and sys.stderr.isatty()
     answer = None
-    for event in assistant.ask_stream(args.question):
+    for event in assistant.ask_stream(args.question, filters=_filters(args)):
         if isinstance(event, Answer):
             answer = event
         elif live:
@@ -95,6 +103,58 @@ def cmd_ask(args: argparse.Namespace) -> int:
         for c in answer.citations:
             print(f"[{c.number}] {c.title}  ({c.paper_id})")
             print(f"    “{c.quote}”")
+    return 0
+
+
+def cmd_eval_retrieval(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+
+    from .eval_retrieval import evaluate, load_beir
+    from .pipeline import Assistant
+
+    corpus, queries, qrels = load_beir(args.folder, args.split)
+    if args.limit:
+        queries = dict(list(queries.items())[: args.limit])
+    scratch = None
+    if not args.data_dir:
+        scratch = tempfile.mkdtemp(prefix="assistant-eval-")
+        args.data_dir = scratch
+    try:
+        assistant = Assistant(_settings(args))
+        report = assistant.ingest(corpus, progress=_progress_bar("embedding"))
+        print(f"corpus: {report.summary()}", file=sys.stderr)
+        results = {}
+        for mode in args.mode:
+            results[mode] = evaluate(assistant, queries, qrels, mode=mode,
+                                     progress=_progress_bar(f"{mode} queries"))
+            r = results[mode]
+            print(f"{mode:<7} nDCG@10 {r['ndcg@10']:.4f}  Recall@10 {r['recall@10']:.4f}  "
+                  f"Recall@100 {r['recall@100']:.4f}  MRR@10 {r['mrr@10']:.4f}  "
+                  f"search p50 {r['search_ms_p50']} ms  p95 {r['search_ms_p95']} ms  "
+                  f"({r['queries']} queries)")
+        if args.json:
+            with open(args.json, "w") as handle:
+                json.dump({"dataset": str(args.folder), "split": args.split, "results": results},
+                          handle, indent=2)
+            print(f"report: {args.json}")
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+def cmd_eval_qa(args: argparse.Namespace) -> int:
+    from .evaluate import load_questions, run
+
+    report = run(_assistant(args), load_questions(args.file),
+                 progress=_progress_bar("questions"))
+    summary = {k: v for k, v in report.items() if k != "details"}
+    print(json.dumps(summary, indent=2))
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(report, handle, indent=2)
+        print(f"report: {args.json}")
     return 0
 
 
@@ -131,18 +191,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", help=".txt, .jsonl (BEIR corpus.jsonl too) or .csv")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("search", parents=[common], help="find the papers closest to a query")
+    filters = argparse.ArgumentParser(add_help=False)
+    filters.add_argument("--year-min", type=int, help="only papers from this year on")
+    filters.add_argument("--year-max", type=int, help="only papers up to this year")
+    filters.add_argument("--author", action="append", help="only papers with this author (repeat)")
+    filters.add_argument("--id", action="append", help="only this paper id (repeat)")
+
+    p = sub.add_parser("search", parents=[common, filters], help="find the papers closest to a query")
     p.add_argument("query")
     p.add_argument("-k", type=int, default=None, help="number of papers (default 10)")
     p.add_argument("--json", action="store_true", help="print results as JSON")
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    p.add_argument("--diversify", action="store_true", help="spread results over topics (MMR)")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("ask", parents=[common], help="answer a question with citations")
+    p = sub.add_parser("ask", parents=[common, filters], help="answer a question with citations")
     p.add_argument("question")
     p.add_argument("-k", type=int, default=None, help="papers given to the model")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     p.add_argument("--stream", action="store_true", help="show the draft as it is written")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="evaluate retrieval (BEIR folder) or answers (question file)")
+    ev = p.add_subparsers(dest="what", required=True)
+    q = ev.add_parser("retrieval", parents=[common], help="nDCG@10, recall, MRR, latency")
+    q.add_argument("folder", help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv")
+    q.add_argument("--split", default="test")
+    q.add_argument("--mode", action="append", choices=["hybrid", "dense", "bm25"],
+                   help="ranking(s) to evaluate (repeat; default hybrid)")
+    q.add_argument("--limit", type=int, help="evaluate only the first N queries")
+    q.add_argument("--json", help="write the full report to this file")
+    q.set_defaults(func=cmd_eval_retrieval)
+    q = ev.add_parser("qa", parents=[common], help="answer accuracy, citations, declines, speed")
+    q.add_argument("file", help="JSONL: question, gold (titles or ids), answers")
+    q.add_argument("--json", help="write the full report to this file")
+    q.set_defaults(func=cmd_eval_qa)
 
     p = sub.add_parser("serve", parents=[common], help="start the chat page")
     p.add_argument("--host", help="address to bind (default 127.0.0.1)")
@@ -158,6 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "what", None) == "retrieval" and not args.mode:
+        args.mode = ["hybrid"]
     try:
         return args.func(args)
     except AssistantError as exc:

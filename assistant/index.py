@@ -153,11 +153,11 @@ class ChromaIndex:
     def count(self) -> int:
         return self.papers.count()
 
-    def query(self, vector: list[float], n: int) -> list[ChunkHit]:
+    def query(self, vector: list[float], n: int, where: dict | None = None) -> list[ChunkHit]:
         total = self.chunks.count()
         if total == 0:
             return []
-        got = self.chunks.query(query_embeddings=[vector], n_results=min(n, total),
+        got = self.chunks.query(query_embeddings=[vector], n_results=min(n, total), where=where,
                                 include=["metadatas", "documents", "distances"])
         hits = []
         rows = zip(got["metadatas"][0], got["documents"][0], got["distances"][0], strict=True)
@@ -165,6 +165,33 @@ class ChromaIndex:
             hits.append(ChunkHit(str(meta["paper_id"]), str(meta["title"]), int(meta["number"]),
                                  doc, int(meta["start"]), int(meta["end"]), 1.0 - float(dist)))
         return hits
+
+    def all_papers(self) -> tuple[list[str], list[str], list[dict]]:
+        """(ids, 'title + abstract' texts, metadatas) of every stored paper, in id order."""
+        ids: list[str] = []
+        texts: list[str] = []
+        metas: list[dict] = []
+        total = self.papers.count()
+        for offset in range(0, total, 5000):
+            got = self.papers.get(include=["metadatas", "documents"], limit=5000, offset=offset)
+            for pid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"], strict=True):
+                ids.append(pid)
+                texts.append(f"{meta.get('title', '')}\n{doc or ''}")
+                metas.append(dict(meta))
+        order = sorted(range(len(ids)), key=ids.__getitem__)
+        return [ids[i] for i in order], [texts[i] for i in order], [metas[i] for i in order]
+
+    def chunks_of(self, paper_ids: Sequence[str]) -> list[tuple[ChunkHit, list[float]]]:
+        """Every chunk of the given papers with its stored vector (score left at 0)."""
+        if not paper_ids:
+            return []
+        got = self.chunks.get(where={"paper_id": {"$in": list(paper_ids)}},
+                              include=["metadatas", "documents", "embeddings"])
+        out = []
+        for meta, doc, vec in zip(got["metadatas"], got["documents"], got["embeddings"], strict=True):
+            out.append((ChunkHit(str(meta["paper_id"]), str(meta["title"]), int(meta["number"]),
+                                 doc, int(meta["start"]), int(meta["end"])), vec))
+        return out
 
     def get_papers(self, paper_ids: Sequence[str]) -> dict[str, Paper]:
         if not paper_ids:

@@ -7,13 +7,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from . import citations, context, prompting, retrieval
+from . import citations, context, prompting
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import IndexError_, QuestionError
 from .generation import Generator, LlamaCppGenerator, OpenAICompatGenerator
 from .index import ChromaIndex
 from .ingest import Progress, ingest
 from .models import resolve_embedder, resolve_model
+from .retrieval import Filters, Retriever
 from .settings import Settings, bundled_corpus
 from .types import Answer, IngestReport, Source
 
@@ -40,6 +41,7 @@ class Assistant:
         self._embedder = embedder
         self._generator = generator
         self._index = index
+        self._retriever: Retriever | None = None
         self._lock = threading.Lock()  # one ingest at a time
         self._gen_lock = threading.Lock()  # one generation at a time: a Llama is not thread-safe
         self.last_timing: dict[str, float] = {}
@@ -72,6 +74,12 @@ class Assistant:
             self._index = ChromaIndex(self.settings)
         return self._index
 
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            self._retriever = Retriever(self.index, self.embedder, self.settings)
+        return self._retriever
+
     # -- public API -------------------------------------------------------------------------
     def count(self) -> int:
         """Number of papers in the index."""
@@ -80,7 +88,19 @@ class Assistant:
     def ingest(self, *paths: str | Path, progress: Progress | None = None) -> IngestReport:
         """Add or update the papers of one or more corpus files; unchanged papers are skipped."""
         with self._lock:
-            return ingest(self.index, self.embedder, self.settings, list(paths), progress)
+            report = ingest(self.index, self.embedder, self.settings, list(paths), progress)
+            if report.added or report.updated:
+                self.retriever.refresh(force=True)  # keep BM25 in step with Chroma
+            return report
+
+    def delete(self, *paper_ids: str) -> int:
+        """Remove papers (their chunks and BM25 entries); returns how many were stored."""
+        with self._lock:
+            stored = set(self.index.get_papers(list(paper_ids)))
+            self.index.delete(stored)
+            if stored:
+                self.retriever.refresh(force=True)
+            return len(stored)
 
     def ensure_bundled(self, progress: Progress | None = None) -> IngestReport | None:
         """Index the bundled corpus when the index is empty."""
@@ -88,21 +108,24 @@ class Assistant:
             return None
         return self.ingest(bundled_corpus(), progress=progress)
 
-    def search(self, query: str, k: int = 10) -> list[Source]:
-        """Up to `k` distinct papers, best first, each with its best passage and score."""
+    def search(self, query: str, k: int = 10, *, mode: str = "hybrid",
+               filters: Filters | None = None, diversify: bool = False) -> list[Source]:
+        """Up to `k` distinct papers, best first, each with its best passage and the cosine
+        similarity of that passage. `mode`: "hybrid" (default), "dense" or "bm25"."""
         self.index.check_embedder(self.embedder.name)
-        return retrieval.search(self.index, self.embedder, query, k)
+        return self.retriever.search(query, k, mode=mode, filters=filters, diversify=diversify)
 
-    def ask(self, question: str, *, k: int | None = None) -> Answer:
+    def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> Answer:
         """Answer `question` from the index, citing sources with `[n]` markers."""
         answer = None
-        for event in self.ask_stream(question, k=k):
+        for event in self.ask_stream(question, k=k, filters=filters):
             if isinstance(event, Answer):
                 answer = event
         assert answer is not None
         return answer
 
-    def ask_stream(self, question: str, *, k: int | None = None) -> Iterator[str | Answer]:
+    def ask_stream(self, question: str, *, k: int | None = None,
+                   filters: Filters | None = None) -> Iterator[str | Answer]:
         """Yield text pieces as the model writes them, then the checked `Answer`."""
         question = " ".join((question or "").split())
         if not question:
@@ -114,7 +137,7 @@ class Assistant:
             raise IndexError_(f"the index in {self.settings.data_dir} is empty; run "
                               "`assistant ingest FILE` or `Assistant.ingest(path)` first")
         started = time.perf_counter()
-        sources = self.search(question, k or self.settings.top_k)
+        sources = self.search(question, k or self.settings.top_k, filters=filters)
         timing = {"search_s": time.perf_counter() - started}
         self.last_timing = timing
         if not sources or sources[0].score < self.settings.min_score:

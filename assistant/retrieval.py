@@ -1,38 +1,201 @@
-"""Dense retrieval: embed the query, find chunks, keep each paper's best chunk."""
+"""Hybrid retrieval: dense passages (Chroma) and BM25 (bm25s), fused at the paper level.
+
+1. candidates: the papers of the best dense chunks, and the best BM25 papers;
+2. every candidate gets both scores: dense = cosine of its best chunk, computed from the stored
+   chunk vectors; lexical = its BM25 score;
+3. fusion (`settings.fusion`): "rrf" sums 1/(rrf_k + rank) over both rankings; "weighted"
+   adds the dense cosine to the BM25 score divided by the query's best BM25 score;
+4. optional filters (year range, authors, ids) and diversity (MMR over paper vectors).
+"""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
 from .embedding import Embedder
+from .errors import ConfigError
 from .index import ChromaIndex, ChunkHit
+from .lexical import LexicalIndex
+from .settings import Settings
 from .types import Source
 
+MODES = ("hybrid", "dense", "bm25")
 
-def search(index: ChromaIndex, embedder: Embedder, query: str, k: int) -> list[Source]:
-    """Up to `k` distinct papers, best first, each with its best passage and cosine score."""
-    query = " ".join(query.split())
-    if not query or k < 1:
-        return []
-    vector = embedder.embed([query])[0]
-    n = k * 4
-    best: dict[str, ChunkHit] = {}
-    while True:
-        hits = index.query(vector, n)
-        best = {}
-        for hit in hits:  # hits come best first
-            best.setdefault(hit.paper_id, hit)
-        if len(best) >= k or len(hits) < n:
-            break
-        n *= 4
-    top = sorted(best.values(), key=lambda h: -h.score)[:k]
-    papers = index.get_papers([h.paper_id for h in top])
-    sources = []
-    for hit in top:
-        paper = papers.get(hit.paper_id)
-        sources.append(Source(
-            paper_id=hit.paper_id, title=hit.title, text=hit.text, score=round(hit.score, 4),
-            abstract=paper.abstract if paper else hit.text,
-            year=paper.year if paper else None,
-            authors=paper.authors if paper else (),
-            url=paper.url if paper else None,
-        ))
-    return sources
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict search to papers whose metadata match; empty fields do not filter."""
+
+    year_min: int | None = None
+    year_max: int | None = None
+    authors: tuple[str, ...] = ()  # any author containing one of these (case-insensitive)
+    paper_ids: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return any([self.year_min, self.year_max, self.authors, self.paper_ids])
+
+    def matches(self, paper_id: str, meta: dict) -> bool:
+        if self.paper_ids and paper_id not in self.paper_ids:
+            return False
+        year = meta.get("year")
+        if self.year_min is not None and (year is None or year < self.year_min):
+            return False
+        if self.year_max is not None and (year is None or year > self.year_max):
+            return False
+        if self.authors:
+            names = str(meta.get("authors", "")).lower()
+            if not any(a.lower() in names for a in self.authors):
+                return False
+        return True
+
+
+def fingerprint(hashes: dict[str, tuple[str, int]]) -> str:
+    digest = hashlib.sha1()
+    for pid in sorted(hashes):
+        digest.update(f"{pid}\0{hashes[pid][0]}\n".encode())
+    return digest.hexdigest()
+
+
+class Retriever:
+    """Searches one index; keeps the BM25 index in step with what Chroma holds."""
+
+    def __init__(self, index: ChromaIndex, embedder: Embedder, settings: Settings) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.lexical = LexicalIndex(Path(settings.data_dir) / "bm25", k1=settings.bm25_k1,
+                                    b=settings.bm25_b)
+        self._meta: dict[str, dict] = {}
+        self._position: dict[str, int] = {}
+        self._fresh = False
+
+    # -- keeping BM25 in step -----------------------------------------------------------------
+    def refresh(self, *, force: bool = False) -> None:
+        """Load the BM25 index, rebuilding it if Chroma's papers changed since it was built."""
+        if self._fresh and not force:
+            return
+        current = fingerprint(self.index.paper_hashes())
+        if force or not self.lexical.load() or self.lexical.fingerprint != current:
+            ids, texts, metas = self.index.all_papers()
+            self.lexical.build(ids, texts, current)
+            self._meta = dict(zip(ids, metas, strict=True))
+        elif not self._meta:
+            self._meta = {pid: m for pid, _, m in zip(*self.index.all_papers(), strict=True)}
+        self._position = {pid: i for i, pid in enumerate(self.lexical.ids)}
+        self._fresh = True
+
+    def invalidate(self) -> None:
+        self._fresh = False
+
+    # -- search -------------------------------------------------------------------------------
+    def search(self, query: str, k: int, *, mode: str = "hybrid", filters: Filters | None = None,
+               diversify: bool = False) -> list[Source]:
+        if mode not in MODES:
+            raise ConfigError(f"search mode {mode!r} is not one of {', '.join(MODES)}")
+        query = " ".join(query.split())
+        if not query or k < 1 or self.index.count() == 0:
+            return []
+        self.refresh()
+        s = self.settings
+        allowed = None
+        if filters:
+            allowed = {pid for pid, meta in self._meta.items() if filters.matches(pid, meta)}
+            if not allowed:
+                return []
+        depth = max(s.candidates, k * 3)
+        vector = np.asarray(self.embedder.embed([query])[0], dtype=np.float32)
+
+        candidates: dict[str, None] = {}
+        if mode in ("hybrid", "dense"):
+            n = depth * 3
+            where = {"paper_id": {"$in": sorted(allowed)}} if allowed is not None else None
+            for hit in self.index.query(vector.tolist(), n, where=where):
+                candidates.setdefault(hit.paper_id)
+        lexical = self.lexical.scores(query)
+        if mode in ("hybrid", "bm25") and lexical.size:
+            order = np.argsort(-lexical)
+            taken = 0
+            for i in order:
+                if lexical[i] <= 0 or taken >= depth:
+                    break
+                pid = self.lexical.ids[i]
+                if allowed is None or pid in allowed:
+                    candidates.setdefault(pid)
+                    taken += 1
+        if not candidates:
+            return []
+
+        best: dict[str, ChunkHit] = {}
+        vectors: dict[str, list[np.ndarray]] = {}
+        for chunk, vec in self.index.chunks_of(list(candidates)):
+            v = np.asarray(vec, dtype=np.float32)
+            score = float(v @ vector)
+            vectors.setdefault(chunk.paper_id, []).append(v)
+            if chunk.paper_id not in best or score > best[chunk.paper_id].score:
+                best[chunk.paper_id] = ChunkHit(chunk.paper_id, chunk.title, chunk.number,
+                                                chunk.text, chunk.start, chunk.end, score)
+        ids = [pid for pid in candidates if pid in best]
+        dense = np.array([best[pid].score for pid in ids], dtype=np.float32)
+        lex = np.array([lexical[self._position[pid]] if pid in self._position else 0.0
+                        for pid in ids], dtype=np.float32)
+        fused = self._fuse(dense, lex, mode)
+        order = list(np.argsort(-fused, kind="stable"))
+        if diversify and len(order) > k:
+            order = _mmr(order, fused, [_unit(np.mean(vectors[ids[i]], axis=0)) for i in
+                                        range(len(ids))], k, s.mmr_lambda)
+        top = [ids[i] for i in order[:k]]
+        papers = self.index.get_papers(top)
+        out = []
+        for pid in top:
+            hit, paper = best[pid], papers.get(pid)
+            out.append(Source(
+                paper_id=pid, title=hit.title, text=hit.text,
+                score=round(float(hit.score), 4),
+                abstract=paper.abstract if paper else hit.text,
+                year=paper.year if paper else None, authors=paper.authors if paper else (),
+                url=paper.url if paper else None,
+            ))
+        return out
+
+    def _fuse(self, dense: np.ndarray, lex: np.ndarray, mode: str) -> np.ndarray:
+        if mode == "dense":
+            return dense
+        if mode == "bm25":
+            return lex + 1e-6 * dense  # dense only breaks ties
+        s = self.settings
+        if s.fusion == "rrf":
+            rank_d = np.empty(len(dense))
+            rank_d[np.argsort(-dense, kind="stable")] = np.arange(len(dense))
+            rank_l = np.empty(len(lex))
+            rank_l[np.argsort(-lex, kind="stable")] = np.arange(len(lex))
+            return s.dense_weight / (s.rrf_k + rank_d) + (1 - s.dense_weight) / (s.rrf_k + rank_l)
+        top = float(lex.max()) if lex.size and lex.max() > 0 else 1.0
+        return s.dense_weight * dense + (1 - s.dense_weight) * (lex / top)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm else v
+
+
+def _mmr(order: list[int], relevance: np.ndarray, vectors: list[np.ndarray], k: int,
+         lam: float) -> list[int]:
+    """Maximal marginal relevance: trade relevance against similarity to papers already picked."""
+    pool = order[: max(k * 4, 20)]
+    rel = relevance[pool]
+    rel = (rel - rel.min()) / (rel.max() - rel.min() or 1.0)
+    chosen: list[int] = []
+    rest = list(range(len(pool)))
+    while rest and len(chosen) < k:
+        def gain(j: int) -> float:
+            sim = max((float(vectors[pool[j]] @ vectors[pool[c]]) for c in chosen), default=0.0)
+            return lam * rel[j] - (1 - lam) * sim
+
+        j = max(rest, key=gain)
+        chosen.append(j)
+        rest.remove(j)
+    return [pool[j] for j in chosen] + [i for i in order if i not in {pool[j] for j in chosen}]

@@ -60,6 +60,20 @@ class Settings:
     )
     embed_batch_size: int = _describe("Chunks embedded per batch during ingest.", default=32)
     top_k: int = _describe("Papers retrieved as sources for an answer.", default=4)
+    fusion: str = _describe(
+        "How dense and BM25 rankings are fused: 'weighted' (scores) or 'rrf' (ranks).",
+        default="weighted",
+    )
+    dense_weight: float = _describe(
+        "Weight of the dense score in the fusion (BM25 gets 1 - dense_weight).", default=0.5
+    )
+    rrf_k: int = _describe("The k of reciprocal-rank fusion.", default=60)
+    candidates: int = _describe("Papers taken from each ranking before fusion.", default=100)
+    bm25_k1: float = _describe("BM25 term-frequency saturation.", default=1.2)
+    bm25_b: float = _describe("BM25 length normalisation.", default=0.75)
+    mmr_lambda: float = _describe(
+        "Relevance vs. novelty when diversifying results (1: relevance only).", default=0.7
+    )
     source_chars: int = _describe(
         "Characters of each retrieved abstract put into the prompt (its most relevant sentences).",
         default=900,
@@ -98,6 +112,10 @@ class Settings:
             (0 <= self.chunk_overlap < self.chunk_size,
              f"chunk_overlap must be between 0 and chunk_size ({self.chunk_size}), got {self.chunk_overlap}"),
             (self.source_chars >= 100, f"source_chars must be at least 100, got {self.source_chars}"),
+            (self.fusion in ("weighted", "rrf"), f"fusion must be 'weighted' or 'rrf', got {self.fusion!r}"),
+            (0.0 <= self.dense_weight <= 1.0, f"dense_weight must be in [0, 1], got {self.dense_weight}"),
+            (self.candidates >= 10, f"candidates must be at least 10, got {self.candidates}"),
+            (0.0 <= self.mmr_lambda <= 1.0, f"mmr_lambda must be in [0, 1], got {self.mmr_lambda}"),
             (self.top_k >= 1, f"top_k must be at least 1, got {self.top_k}"),
             (-1.0 <= self.min_score <= 1.0, f"min_score must be in [-1, 1], got {self.min_score}"),
             (self.n_ctx >= 512, f"n_ctx must be at least 512 tokens, got {self.n_ctx}"),

@@ -1,0 +1,109 @@
+"""The lexical (BM25) index beside Chroma, kept on disk with bm25s.
+
+It is rebuilt from the papers stored in Chroma whenever they change (bm25s has no in-place
+update; a rebuild of 5,000 abstracts takes about a second), and carries the fingerprint of
+the Chroma state it was built from, so a stale or missing index is rebuilt on first use.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
+STOPWORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further
+had has have having he her here hers him his how i if in into is it its itself just me more
+most my no nor not now of off on once only or other our out over own same she should so some
+such than that the their them then there these they this those through to too under until up
+very was we were what when where which while who whom why will with would you your
+""".split())  # noqa: SIM905
+
+
+@cache
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case words, hyphenated terms also split into parts, stop words dropped, stemmed."""
+    words: list[str] = []
+    for token in _TOKEN.findall(text.lower()):
+        parts = re.split(r"[.\-]", token) if ("-" in token or "." in token) else []
+        for word in [token, *[p for p in parts if len(p) > 1]]:
+            if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+                words.append(word)
+    return _stemmer().stemWords(words)
+
+
+class LexicalIndex:
+    """BM25 over each paper's title and abstract, saved under `folder`."""
+
+    def __init__(self, folder: Path, *, k1: float = 1.2, b: float = 0.75) -> None:
+        self.folder = Path(folder)
+        self.k1 = k1
+        self.b = b
+        self._bm25 = None
+        self.ids: list[str] = []
+        self.fingerprint: str | None = None
+        self._vocab: dict[str, int] = {}
+
+    def build(self, ids: Sequence[str], texts: Sequence[str], fingerprint: str) -> None:
+        import bm25s
+
+        bm25 = bm25s.BM25(k1=self.k1, b=self.b)
+        if ids:
+            bm25.index([tokenize(t) for t in texts], show_progress=False)
+        tmp = self.folder.with_name(self.folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if ids:
+            bm25.save(str(tmp), show_progress=False)
+        (tmp / "state.json").write_text(json.dumps({"fingerprint": fingerprint, "ids": list(ids),
+                                                    "k1": self.k1, "b": self.b}))
+        shutil.rmtree(self.folder, ignore_errors=True)
+        tmp.replace(self.folder)
+        self._set(bm25 if ids else None, list(ids), fingerprint)
+
+    def load(self) -> bool:
+        """Read the saved index; False when there is none (or it is unreadable)."""
+        state_path = self.folder / "state.json"
+        if not state_path.exists():
+            return False
+        try:
+            state = json.loads(state_path.read_text())
+            bm25 = None
+            if state["ids"]:
+                import bm25s
+
+                bm25 = bm25s.BM25.load(str(self.folder))
+        except (OSError, ValueError, KeyError):
+            return False
+        if (state.get("k1"), state.get("b")) != (self.k1, self.b):
+            return False
+        self._set(bm25, state["ids"], state["fingerprint"])
+        return True
+
+    def _set(self, bm25, ids: list[str], fingerprint: str) -> None:
+        self._bm25 = bm25
+        self.ids = ids
+        self.fingerprint = fingerprint
+        self._vocab = dict(bm25.vocab_dict) if bm25 is not None else {}
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every paper (in `self.ids` order) for the query."""
+        if self._bm25 is None:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        tokens = [t for t in tokenize(query) if t in self._vocab]
+        if not tokens:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)

@@ -1,0 +1,96 @@
+"""Hybrid retrieval with the fake embedder over a real Chroma and a real BM25 index."""
+
+import json
+
+import pytest
+
+from assistant import Assistant, Filters, Settings
+from assistant.errors import ConfigError
+from assistant.lexical import tokenize
+from tests.conftest import FakeEmbedder, FakeGenerator
+
+PAPERS = [
+    {"id": "dota", "title": "DotaMath decomposition", "year": 2024, "authors": ["Li", "Chen"],
+     "abstract": "DotaMath decomposes math problems into subtasks with code assistance. "
+                 "It reaches strong accuracy on competition benchmarks."},
+    {"id": "prov", "title": "Theorem proving with synthetic data", "year": 2023,
+     "authors": ["Xin"],
+     "abstract": "We generate Lean proofs from competition problems and fine-tune a prover. "
+                 "The prover solves many miniF2F problems."},
+    {"id": "bees", "title": "Honeybee navigation", "year": 2019, "authors": ["Chen"],
+     "abstract": "Honeybees share food locations through the waggle dance. The dance angle "
+                 "encodes direction relative to the sun."},
+    {"id": "ants", "title": "Ant colony foraging", "year": 2021, "authors": ["Okafor"],
+     "abstract": "Ants lay pheromone trails to food sources. Colonies adapt foraging routes "
+                 "when food locations change."},
+]
+
+
+@pytest.fixture
+def assistant(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_text("\n".join(json.dumps(p) for p in PAPERS))
+    a = Assistant(Settings(data_dir=tmp_path / "idx", min_score=0.0), embedder=FakeEmbedder(),
+                  generator=FakeGenerator())
+    a.ingest(path)
+    return a
+
+
+def test_tokenizer_stems_splits_hyphens_and_drops_stopwords():
+    assert tokenize("The DotaMath-7B models were decomposing") == [
+        "dotamath-7b", "dotamath", "7b", "model", "decompos"]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "bm25"])
+def test_each_mode_finds_the_rare_name(assistant, mode):
+    hits = assistant.search("DotaMath", k=3, mode=mode)
+    assert hits[0].paper_id == "dota"
+    assert len({h.paper_id for h in hits}) == len(hits)
+
+
+def test_bad_mode_is_refused(assistant):
+    with pytest.raises(ConfigError, match="mode"):
+        assistant.search("x", mode="fuzzy")
+
+
+def test_bm25_follows_updates_and_deletes_and_survives_restart(assistant, tmp_path):
+    path = tmp_path / "new.jsonl"
+    path.write_text(json.dumps({"id": "zeb", "title": "Zebrafish regeneration",
+                                "abstract": "Zebrafish regrow fin tissue after amputation. "
+                                            "Blastema cells drive the regrowth process."}))
+    assistant.ingest(path)
+    assert assistant.search("blastema", k=1, mode="bm25")[0].paper_id == "zeb"
+    assert assistant.delete("zeb", "missing-id") == 1
+    assert all(h.paper_id != "zeb" for h in assistant.search("blastema", k=5, mode="bm25"))
+    restarted = Assistant(assistant.settings, embedder=FakeEmbedder())
+    assert restarted.search("waggle dance", k=1, mode="bm25")[0].paper_id == "bees"
+    assert restarted.count() == 4
+
+
+def test_stale_bm25_index_is_rebuilt(assistant):
+    (assistant.settings.data_dir / "bm25" / "state.json").write_text(
+        json.dumps({"fingerprint": "old", "ids": [], "k1": 1.2, "b": 0.75}))
+    fresh = Assistant(assistant.settings, embedder=FakeEmbedder())
+    assert fresh.search("pheromone trails", k=1, mode="bm25")[0].paper_id == "ants"
+
+
+def test_filters_by_year_author_and_id(assistant):
+    hits = assistant.search("food locations", k=5, filters=Filters(year_min=2020))
+    assert {h.paper_id for h in hits} <= {"dota", "prov", "ants"} and hits
+    assert {h.paper_id for h in assistant.search("food", k=5, filters=Filters(authors=("chen",)))} \
+        <= {"dota", "bees"}
+    assert [h.paper_id for h in assistant.search("food", k=5, filters=Filters(paper_ids=("ants",)))] \
+        == ["ants"]
+    assert assistant.search("food", k=5, filters=Filters(year_max=1990)) == []
+
+
+def test_filters_reach_ask(assistant):
+    answer = assistant.ask("Where is food?", filters=Filters(paper_ids=("bees",)))
+    assert [s.paper_id for s in answer.sources] == ["bees"]
+
+
+def test_diversify_keeps_relevance_first_and_all_papers(assistant):
+    plain = assistant.search("food locations foraging", k=4)
+    diverse = assistant.search("food locations foraging", k=4, diversify=True)
+    assert diverse[0].paper_id == plain[0].paper_id
+    assert {h.paper_id for h in diverse} == {h.paper_id for h in plain}
