@@ -140,7 +140,7 @@ class Assistant:
         sources = self.search(question, k or self.settings.top_k, filters=filters)
         timing = {"search_s": time.perf_counter() - started}
         self.last_timing = timing
-        if not sources or sources[0].score < self.settings.min_score:
+        if not sources or sources[0].relevance < self.settings.min_relevance:
             yield Answer(question, prompting.NO_ANSWER, (), tuple(sources), abstained=True)
             return
         gen = self.generator

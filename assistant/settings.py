@@ -78,9 +78,10 @@ class Settings:
         "Characters of each retrieved abstract put into the prompt (its most relevant sentences).",
         default=900,
     )
-    min_score: float = _describe(
-        "Cosine similarity the best passage must reach, else the assistant declines.",
-        default=0.30,
+    min_relevance: float = _describe(
+        "Relevance (0..1, calibrated on the bundled question set) the best paper must reach, "
+        "else the assistant declines without calling the model.",
+        default=0.5,
     )
     n_ctx: int = _describe("Context window of the answer model, in tokens.", default=4096)
     n_threads: int | None = _describe("CPU threads for generation; default: all cores.", default=None)
@@ -117,7 +118,8 @@ class Settings:
             (self.candidates >= 10, f"candidates must be at least 10, got {self.candidates}"),
             (0.0 <= self.mmr_lambda <= 1.0, f"mmr_lambda must be in [0, 1], got {self.mmr_lambda}"),
             (self.top_k >= 1, f"top_k must be at least 1, got {self.top_k}"),
-            (-1.0 <= self.min_score <= 1.0, f"min_score must be in [-1, 1], got {self.min_score}"),
+            (0.0 <= self.min_relevance <= 1.0,
+             f"min_relevance must be in [0, 1], got {self.min_relevance}"),
             (self.n_ctx >= 512, f"n_ctx must be at least 512 tokens, got {self.n_ctx}"),
             (16 <= self.max_tokens < self.n_ctx,
              f"max_tokens must be between 16 and n_ctx ({self.n_ctx}), got {self.max_tokens}"),

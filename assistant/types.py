@@ -43,6 +43,7 @@ class Source:
     text: str
     score: float
     abstract: str = ""
+    relevance: float = 0.0  # calibrated chance (0..1) that this paper answers the query
     number: int = 0  # position in an answer's source list, 1-based; 0 for plain search
     year: int | None = None
     authors: tuple[str, ...] = ()

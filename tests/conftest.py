@@ -68,7 +68,7 @@ class FakeGenerator:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "index", models_dir=tmp_path / "models", min_score=0.05)
+    return Settings(data_dir=tmp_path / "index", models_dir=tmp_path / "models", min_relevance=0.0)
 
 
 def real_model(name: str) -> Path:

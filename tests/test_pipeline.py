@@ -92,7 +92,7 @@ def test_stream_yields_pieces_then_answer(parts, tmp_path):
 
 def test_unrelated_question_declines_without_calling_the_model(tmp_path):
     generator = FakeGenerator()
-    a = Assistant(Settings(data_dir=tmp_path / "i", min_score=0.3), embedder=FakeEmbedder(),
+    a = Assistant(Settings(data_dir=tmp_path / "i", min_relevance=0.5), embedder=FakeEmbedder(),
                   generator=generator)
     a.ingest(_write(tmp_path / "p.jsonl", _papers()))
     answer = a.ask("quarterly revenue of shipping conglomerates")

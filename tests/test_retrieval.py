@@ -30,7 +30,7 @@ PAPERS = [
 def assistant(tmp_path):
     path = tmp_path / "p.jsonl"
     path.write_text("\n".join(json.dumps(p) for p in PAPERS))
-    a = Assistant(Settings(data_dir=tmp_path / "idx", min_score=0.0), embedder=FakeEmbedder(),
+    a = Assistant(Settings(data_dir=tmp_path / "idx", min_relevance=0.0), embedder=FakeEmbedder(),
                   generator=FakeGenerator())
     a.ingest(path)
     return a
@@ -94,3 +94,11 @@ def test_diversify_keeps_relevance_first_and_all_papers(assistant):
     diverse = assistant.search("food locations foraging", k=4, diversify=True)
     assert diverse[0].paper_id == plain[0].paper_id
     assert {h.paper_id for h in diverse} == {h.paper_id for h in plain}
+
+
+def test_relevance_is_a_probability_and_ranks_the_match_higher(assistant):
+    good = assistant.search("waggle dance direction of the sun", k=4)
+    bad = assistant.search("quarterly revenue of shipping firms", k=4)
+    assert all(0.0 <= h.relevance <= 1.0 for h in good + bad)
+    assert good[0].paper_id == "bees" and good[0].relevance > 0.5
+    assert not bad or bad[0].relevance < good[0].relevance
