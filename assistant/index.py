@@ -1,5 +1,8 @@
-"""The Chroma index: a `chunks` collection (one vector per chunk) and a `papers` collection
-(one record per abstract, holding its full text and metadata). We pass our own vectors."""
+"""The Chroma store: a `chunks` collection (one vector per chunk) and a `papers` collection
+(one record per abstract: full text, metadata, content hash, mean chunk vector). We pass our
+own vectors. Chroma is the system of record; `retrieval.Retriever` loads the chunk vectors
+into memory once and searches them exactly, which on 2 cores is faster than querying HNSW
+and then fetching each candidate's chunks."""
 
 from __future__ import annotations
 
@@ -153,19 +156,6 @@ class ChromaIndex:
     def count(self) -> int:
         return self.papers.count()
 
-    def query(self, vector: list[float], n: int, where: dict | None = None) -> list[ChunkHit]:
-        total = self.chunks.count()
-        if total == 0:
-            return []
-        got = self.chunks.query(query_embeddings=[vector], n_results=min(n, total), where=where,
-                                include=["metadatas", "documents", "distances"])
-        hits = []
-        rows = zip(got["metadatas"][0], got["documents"][0], got["distances"][0], strict=True)
-        for meta, doc, dist in rows:
-            hits.append(ChunkHit(str(meta["paper_id"]), str(meta["title"]), int(meta["number"]),
-                                 doc, int(meta["start"]), int(meta["end"]), 1.0 - float(dist)))
-        return hits
-
     def all_papers(self) -> tuple[list[str], list[str], list[dict]]:
         """(ids, 'title + abstract' texts, metadatas) of every stored paper, in id order."""
         ids: list[str] = []
@@ -181,17 +171,20 @@ class ChromaIndex:
         order = sorted(range(len(ids)), key=ids.__getitem__)
         return [ids[i] for i in order], [texts[i] for i in order], [metas[i] for i in order]
 
-    def chunks_of(self, paper_ids: Sequence[str]) -> list[tuple[ChunkHit, list[float]]]:
-        """Every chunk of the given papers with its stored vector (score left at 0)."""
-        if not paper_ids:
-            return []
-        got = self.chunks.get(where={"paper_id": {"$in": list(paper_ids)}},
-                              include=["metadatas", "documents", "embeddings"])
-        out = []
-        for meta, doc, vec in zip(got["metadatas"], got["documents"], got["embeddings"], strict=True):
-            out.append((ChunkHit(str(meta["paper_id"]), str(meta["title"]), int(meta["number"]),
-                                 doc, int(meta["start"]), int(meta["end"])), vec))
-        return out
+    def all_chunks(self) -> tuple[list[ChunkHit], list[list[float]]]:
+        """Every stored chunk (score left at 0) with its vector."""
+        hits: list[ChunkHit] = []
+        vectors: list[list[float]] = []
+        total = self.chunks.count()
+        for offset in range(0, total, 5000):
+            got = self.chunks.get(include=["metadatas", "documents", "embeddings"], limit=5000,
+                                  offset=offset)
+            for meta, doc, vec in zip(got["metadatas"], got["documents"], got["embeddings"],
+                                      strict=True):
+                hits.append(ChunkHit(str(meta["paper_id"]), str(meta["title"]),
+                                     int(meta["number"]), doc, int(meta["start"]), int(meta["end"])))
+                vectors.append(vec)
+        return hits, vectors
 
     def get_papers(self, paper_ids: Sequence[str]) -> dict[str, Paper]:
         if not paper_ids:

@@ -99,6 +99,37 @@ class LexicalIndex:
         self.fingerprint = fingerprint
         self._vocab = dict(bm25.vocab_dict) if bm25 is not None else {}
 
+    def idf(self, token: str) -> float:
+        """BM25's idf of a (stemmed) token; 0 for a token the corpus lacks."""
+        term = self._vocab.get(token)
+        if self._bm25 is None or term is None:
+            return 0.0
+        indptr = self._bm25.scores["indptr"]
+        df = int(indptr[term + 1] - indptr[term])
+        n = len(self.ids)
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
+    def expansion(self, query: str, texts: Sequence[str], n_terms: int) -> list[str]:
+        """Feedback terms: the words that weigh most (tf share x idf) in `texts`, the papers
+        that ranked first, leaving out the query's own words (RM3-style, unweighted)."""
+        own = set(tokenize(query))
+        weight: dict[str, float] = {}
+        for text in texts:
+            tokens = tokenize(text)
+            for token in set(tokens):
+                if token in own or token not in self._vocab:
+                    continue
+                weight[token] = weight.get(token, 0.0) + tokens.count(token) / len(tokens) \
+                    * self.idf(token)
+        return sorted(weight, key=weight.__getitem__, reverse=True)[:n_terms]
+
+    def token_scores(self, tokens: Sequence[str]) -> np.ndarray:
+        """BM25 scores of every paper for already tokenized terms."""
+        tokens = [t for t in tokens if t in self._vocab]
+        if self._bm25 is None or not tokens:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every paper (in `self.ids` order) for the query."""
         if self._bm25 is None:

@@ -77,6 +77,10 @@ class Retriever:
         self._meta: dict[str, dict] = {}
         self._position: dict[str, int] = {}
         self._fresh = False
+        # every chunk vector in memory: exact dense search by one matrix product
+        self._chunks: list[ChunkHit] = []
+        self._matrix = np.zeros((0, 1), dtype=np.float32)
+        self._rows: dict[str, list[int]] = {}
 
     # -- keeping BM25 in step -----------------------------------------------------------------
     def refresh(self, *, force: bool = False) -> None:
@@ -91,6 +95,12 @@ class Retriever:
         elif not self._meta:
             self._meta = {pid: m for pid, _, m in zip(*self.index.all_papers(), strict=True)}
         self._position = {pid: i for i, pid in enumerate(self.lexical.ids)}
+        chunks, vectors = self.index.all_chunks()
+        self._chunks = chunks
+        self._matrix = np.asarray(vectors, dtype=np.float32).reshape(len(chunks), -1)
+        self._rows = {}
+        for row, chunk in enumerate(chunks):
+            self._rows.setdefault(chunk.paper_id, []).append(row)
         self._fresh = True
 
     def invalidate(self) -> None:
@@ -114,12 +124,20 @@ class Retriever:
         depth = max(s.candidates, k * 3)
         vector = np.asarray(self.embedder.embed([query])[0], dtype=np.float32)
 
+        chunk_scores = self._matrix @ vector if len(self._chunks) else np.zeros(0)
+        if allowed is not None and chunk_scores.size:
+            keep = np.fromiter((c.paper_id in allowed for c in self._chunks), dtype=bool,
+                               count=len(self._chunks))
+            chunk_scores = np.where(keep, chunk_scores, -np.inf)
         candidates: dict[str, None] = {}
-        if mode in ("hybrid", "dense"):
-            n = depth * 3
-            where = {"paper_id": {"$in": sorted(allowed)}} if allowed is not None else None
-            for hit in self.index.query(vector.tolist(), n, where=where):
-                candidates.setdefault(hit.paper_id)
+        if mode in ("hybrid", "dense") and chunk_scores.size:
+            n = min(depth * 3, chunk_scores.size)
+            rows = np.argpartition(-chunk_scores, n - 1)[:n]
+            for row in rows[np.argsort(-chunk_scores[rows], kind="stable")]:
+                if np.isfinite(chunk_scores[row]):
+                    candidates.setdefault(self._chunks[row].paper_id)
+                if len(candidates) >= depth:
+                    break
         lexical = self.lexical.scores(query)
         if mode in ("hybrid", "bm25") and lexical.size:
             order = np.argsort(-lexical)
@@ -135,23 +153,41 @@ class Retriever:
             return []
 
         best: dict[str, ChunkHit] = {}
-        vectors: dict[str, list[np.ndarray]] = {}
-        for chunk, vec in self.index.chunks_of(list(candidates)):
-            v = np.asarray(vec, dtype=np.float32)
-            score = float(v @ vector)
-            vectors.setdefault(chunk.paper_id, []).append(v)
-            if chunk.paper_id not in best or score > best[chunk.paper_id].score:
-                best[chunk.paper_id] = ChunkHit(chunk.paper_id, chunk.title, chunk.number,
-                                                chunk.text, chunk.start, chunk.end, score)
+        chunk_vecs: dict[str, list[np.ndarray]] = {}
+        for pid in candidates:
+            rows = self._rows.get(pid, [])
+            if not rows:
+                continue
+            chunk_vecs[pid] = [self._matrix[r] for r in rows]
+            top_row = max(rows, key=lambda r: float(self._matrix[r] @ vector))
+            c = self._chunks[top_row]
+            best[pid] = ChunkHit(c.paper_id, c.title, c.number, c.text, c.start, c.end,
+                                 float(self._matrix[top_row] @ vector))
         ids = [pid for pid in candidates if pid in best]
-        dense = np.array([best[pid].score for pid in ids], dtype=np.float32)
+        paper_vecs = np.stack([_unit(np.mean(chunk_vecs[pid], axis=0)) for pid in ids])
         lex = np.array([lexical[self._position[pid]] if pid in self._position else 0.0
                         for pid in ids], dtype=np.float32)
+        dense = self._dense(ids, best, paper_vecs, chunk_vecs, vector)
         fused = self._fuse(dense, lex, mode)
+        if s.feedback and len(ids) > s.feedback:
+            # pseudo-relevance feedback from the first ranking's best papers: Rocchio on the
+            # query vector, and expansion terms for BM25
+            top_f = np.argsort(-fused, kind="stable")[: s.feedback]
+            if mode != "bm25" and s.feedback_weight:
+                moved = _unit(vector + s.feedback_weight * paper_vecs[top_f].mean(axis=0))
+                dense = self._dense(ids, best, paper_vecs, chunk_vecs, moved)
+            if mode != "dense" and s.feedback_terms:
+                fb = self.index.get_papers([ids[i] for i in top_f])
+                terms = self.lexical.expansion(
+                    query, [f"{p.title} {p.abstract}" for p in fb.values()], s.feedback_terms)
+                extra = self.lexical.token_scores(terms)
+                lex = lex + s.feedback_term_weight * np.array(
+                    [extra[self._position[pid]] if pid in self._position else 0.0 for pid in ids],
+                    dtype=np.float32)
+            fused = self._fuse(dense, lex, mode)
         order = list(np.argsort(-fused, kind="stable"))
         if diversify and len(order) > k:
-            order = _mmr(order, fused, [_unit(np.mean(vectors[ids[i]], axis=0)) for i in
-                                        range(len(ids))], k, s.mmr_lambda)
+            order = _mmr(order, fused, list(paper_vecs), k, s.mmr_lambda)
         top = [ids[i] for i in order[:k]]
         papers = self.index.get_papers(top)
         n_terms = max(1, len(tokenize(query)))
@@ -170,6 +206,13 @@ class Retriever:
                 url=paper.url if paper else None,
             ))
         return out
+
+    def _dense(self, ids, best, paper_vecs, chunk_vecs, query_vec: np.ndarray) -> np.ndarray:
+        """Paper score: best chunk cosine, blended with the cosine of the paper's mean vector."""
+        w = self.settings.paper_vector_weight
+        best_chunk = np.array([max(float(v @ query_vec) for v in chunk_vecs[pid]) for pid in ids],
+                              dtype=np.float32)
+        return (1 - w) * best_chunk + w * (paper_vecs @ query_vec)
 
     def _fuse(self, dense: np.ndarray, lex: np.ndarray, mode: str) -> np.ndarray:
         if mode == "dense":

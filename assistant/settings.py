@@ -67,6 +67,18 @@ class Settings:
     dense_weight: float = _describe(
         "Weight of the dense score in the fusion (BM25 gets 1 - dense_weight).", default=0.5
     )
+    paper_vector_weight: float = _describe(
+        "Weight of the whole-paper vector (mean of its chunks) beside the best chunk in the "
+        "dense score.", default=0.0,
+    )
+    feedback: int = _describe(
+        "Papers used for pseudo-relevance feedback on the query vector (0: off).", default=0
+    )
+    feedback_weight: float = _describe("Strength of the feedback on the query vector.", default=0.5)
+    feedback_terms: int = _describe("Expansion terms added to the BM25 query by feedback.",
+                                    default=10)
+    feedback_term_weight: float = _describe("Weight of the expansion terms' BM25 score.",
+                                            default=0.3)
     rrf_k: int = _describe("The k of reciprocal-rank fusion.", default=60)
     candidates: int = _describe("Papers taken from each ranking before fusion.", default=100)
     bm25_k1: float = _describe("BM25 term-frequency saturation.", default=1.2)

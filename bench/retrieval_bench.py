@@ -49,13 +49,17 @@ BASELINES = [
 
 
 def grid():
-    for k1, b in [(1.2, 0.75), (0.9, 0.4), (1.5, 0.75)]:
-        for w in [0.3, 0.4, 0.5, 0.6, 0.7]:
+    """Tuning runs, in stages: BM25 parameters and fusion weight, then the dense side."""
+    for k1, b in [(0.9, 0.4), (1.2, 0.75), (1.5, 0.75)]:
+        for w in [0.3, 0.4, 0.5, 0.6]:
             yield (f"weighted w={w} k1={k1} b={b}",
                    {"dense_weight": w, "bm25_k1": k1, "bm25_b": b}, "hybrid")
-        for w in [0.5, 0.6]:
-            yield (f"rrf w={w} k1={k1} b={b}",
-                   {"fusion": "rrf", "dense_weight": w, "bm25_k1": k1, "bm25_b": b}, "hybrid")
+    for w in [0.5, 0.7]:
+        yield f"rrf w={w}", {"fusion": "rrf", "dense_weight": w}, "hybrid"
+    for pvw in [0.3, 0.5]:
+        yield f"weighted + paper vector {pvw}", {"paper_vector_weight": pvw}, "hybrid"
+    for f, fw in [(3, 0.5), (5, 0.5), (3, 1.0)]:
+        yield f"weighted + feedback {f}x{fw}", {"feedback": f, "feedback_weight": fw}, "hybrid"
 
 
 def main() -> None:
@@ -64,6 +68,9 @@ def main() -> None:
     parser.add_argument("--split", default="train")
     parser.add_argument("--data-dir", default=str(ROOT / ".assistant" / "scifact"))
     parser.add_argument("--grid", action="store_true", help="also run the tuning grid")
+    parser.add_argument("--configs", default=None,
+                        help="JSON list of settings overrides to run instead of the grid")
+    parser.add_argument("--no-baselines", action="store_true")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     corpus, queries, qrels = load_beir(args.data, args.split)
@@ -74,7 +81,12 @@ def main() -> None:
     print(f"ingest: {report.summary()} in {time.perf_counter() - started:.1f} s", flush=True)
     embedder = CachedEmbedder(first.embedder)
     rows = []
-    for name, overrides, mode in BASELINES + (list(grid()) if args.grid else []):
+    runs = [] if args.no_baselines else list(BASELINES)
+    if args.grid:
+        runs += list(grid())
+    if args.configs:
+        runs += [(json.dumps(c), c, "hybrid") for c in json.loads(args.configs)]
+    for name, overrides, mode in runs:
         assistant = Assistant(base.replace(**overrides), embedder=embedder)
         r = evaluate(assistant, queries, qrels, mode=mode)
         r.pop("per_query")
