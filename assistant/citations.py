@@ -50,14 +50,25 @@ def content_words(text: str) -> set[str]:
     return words
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*")
+_NAMEY = re.compile(r"[a-z][A-Z]|[A-Z]{2}")
+
+
+def names(text: str) -> set[str]:
+    """Model and method names: whole tokens with an inner capital (DySpec, cDPO) or two
+    capitals in a row (GSM8K, MATH), as content words."""
+    return {w for tok in _TOKEN.findall(text.replace("\\", "")) if _NAMEY.search(tok)
+            for w in content_words(tok)}
+
+
 def _numbers(words: set[str]) -> set[str]:
     return {w for w in words if any(ch.isdigit() for ch in w)}
 
 
-def coverage(claim: set[str], evidence: set[str]) -> float:
-    """Share of the claim's words found in the evidence; 0 when the claim states a number that
-    the evidence does not contain (small models garble figures)."""
-    if not claim or not _numbers(claim) <= evidence:
+def coverage(claim: set[str], evidence: set[str], required: set[str] = frozenset()) -> float:
+    """Share of the claim's words found in the evidence; 0 when the claim states a number or a
+    name that the evidence does not contain (small models garble figures and swap names)."""
+    if not claim or not (_numbers(claim) | required) <= evidence:
         return 0.0
     return len(claim & evidence) / len(claim)
 
@@ -102,12 +113,13 @@ def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked
                  for n in re.split(r"[,;]", group) if n.strip()}
         clean = MARKER.sub("", sentence).strip()
         claim = content_words(clean)
+        required = names(clean)
         if not clean:
             continue
         if not claim:  # "Yes." and the like: nothing to check, nothing to cite
             kept.append((clean, []))
             continue
-        scores = [coverage(claim, ev) for ev in evidence]
+        scores = [coverage(claim, ev, required) for ev in evidence]
         best = max(range(len(sources)), key=lambda i: scores[i]) + 1
         valid = sorted(n for n in cited if 1 <= n <= len(sources) and scores[n - 1] >= SUPPORT)
         if valid and scores[best - 1] - max(scores[n - 1] for n in valid) < MARGIN:

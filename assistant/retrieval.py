@@ -226,8 +226,15 @@ class Retriever:
             rank_l = np.empty(len(lex))
             rank_l[np.argsort(-lex, kind="stable")] = np.arange(len(lex))
             return s.dense_weight / (s.rrf_k + rank_d) + (1 - s.dense_weight) / (s.rrf_k + rank_l)
+        if s.fusion == "zscore":
+            return s.dense_weight * _z(dense) + (1 - s.dense_weight) * _z(lex)
         top = float(lex.max()) if lex.size and lex.max() > 0 else 1.0
         return s.dense_weight * dense + (1 - s.dense_weight) * (lex / top)
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    std = float(x.std())
+    return (x - float(x.mean())) / std if std > 0 else x - float(x.mean())
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -43,3 +43,9 @@ def test_nothing_supported_or_declined_gives_fixed_sentence():
     assert check("Bananas are yellow fruit grown in tropical climates.", _sources()).text == NO_ANSWER
     out = check(NO_ANSWER, _sources())
     assert out.text == NO_ANSWER and not out.supported and out.citations == ()
+
+
+def test_a_name_the_source_lacks_makes_the_sentence_unsupported():
+    out = check("DeepSeek-Prover is the algorithm behind DotaMath on the miniF2F test [1].",
+                _sources())
+    assert out.text == NO_ANSWER or "[1]" not in out.text

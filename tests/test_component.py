@@ -60,3 +60,35 @@ def test_update_and_persistence_across_clients(tmp_path):
 def test_other_embedder_is_refused(bundled_index):
     with pytest.raises(EmbedderMismatchError, match="all-MiniLM-L6-v2"):
         ChromaIndex(Settings(data_dir=bundled_index)).check_embedder("bge-small")
+
+
+def test_eval_retrieval_command_on_a_tiny_beir_folder(tmp_path, capsys):
+    from assistant.cli import main
+
+    folder = tmp_path / "beir"
+    (folder / "qrels").mkdir(parents=True)
+    docs = {
+        "d1": ("Aspirin and heart attacks", "Daily low-dose aspirin lowers the risk of a first "
+               "heart attack in adults over fifty."),
+        "d2": ("Coffee and sleep", "Caffeine taken late in the day delays sleep onset and "
+               "shortens deep sleep."),
+        "d3": ("Exercise and memory", "Aerobic exercise enlarges the hippocampus and improves "
+               "spatial memory in older adults."),
+    }
+    (folder / "corpus.jsonl").write_text("\n".join(
+        json.dumps({"_id": k, "title": t, "text": x}) for k, (t, x) in docs.items()))
+    (folder / "queries.jsonl").write_text("\n".join(json.dumps(q) for q in [
+        {"_id": "q1", "text": "aspirin prevents heart attacks"},
+        {"_id": "q2", "text": "caffeine harms sleep"},
+        {"_id": "q3", "text": "no judgement for this one"},
+    ]))
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n")
+    out = tmp_path / "report.json"
+    assert main(["eval", "retrieval", str(folder), "--mode", "bm25", "--mode", "hybrid",
+                 "--json", str(out)]) == 0
+    report = json.loads(out.read_text())["results"]
+    for mode in ("bm25", "hybrid"):
+        assert report[mode]["queries"] == 2
+        assert report[mode]["ndcg@10"] == pytest.approx(1.0)
+        assert report[mode]["search_ms_p95"] >= report[mode]["search_ms_p50"] > 0
+    assert "nDCG@10 1.0000" in capsys.readouterr().out
