@@ -127,7 +127,14 @@ def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked
         elif scores[best - 1] >= SUPPORT:
             numbers = [best]
         else:
-            continue  # unsupported: dropped
+            # a sentence comparing papers is supported by its sources together
+            group = sorted(n for n in cited if 1 <= n <= len(sources)) or \
+                sorted(sorted(range(1, len(sources) + 1), key=lambda n: -scores[n - 1])[:2])
+            joint = set().union(*(evidence[n - 1] for n in group))
+            if len(group) < 2 or coverage(claim, joint, required) < SUPPORT or \
+                    not all(claim & evidence[n - 1] - STOPWORDS for n in group):
+                continue  # unsupported: dropped
+            numbers = group
         kept.append((clean, numbers))
         for n in numbers:
             claims_by_number.setdefault(n, []).append(claim)

@@ -49,3 +49,9 @@ def test_a_name_the_source_lacks_makes_the_sentence_unsupported():
     out = check("DeepSeek-Prover is the algorithm behind DotaMath on the miniF2F test [1].",
                 _sources())
     assert out.text == NO_ANSWER or "[1]" not in out.text
+
+
+def test_a_sentence_comparing_two_papers_cites_both():
+    out = check("DotaMath uses code assistance while DeepSeek-Prover generates Lean 4 proof data.",
+                _sources())
+    assert out.supported and {c.number for c in out.citations} == {1, 2}
