@@ -46,12 +46,14 @@ def tokenize(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 over each paper's title and abstract, saved under `folder`."""
+    """BM25 over each paper's title (counted `title_boost` times) and abstract."""
 
-    def __init__(self, folder: Path, *, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, folder: Path, *, k1: float = 1.2, b: float = 0.75,
+                 title_boost: int = 1) -> None:
         self.folder = Path(folder)
         self.k1 = k1
         self.b = b
+        self.title_boost = title_boost
         self._bm25 = None
         self.ids: list[str] = []
         self.fingerprint: str | None = None
@@ -69,7 +71,8 @@ class LexicalIndex:
         if ids:
             bm25.save(str(tmp), show_progress=False)
         (tmp / "state.json").write_text(json.dumps({"fingerprint": fingerprint, "ids": list(ids),
-                                                    "k1": self.k1, "b": self.b}))
+                                                    "k1": self.k1, "b": self.b,
+                                                    "title_boost": self.title_boost}))
         shutil.rmtree(self.folder, ignore_errors=True)
         tmp.replace(self.folder)
         self._set(bm25 if ids else None, list(ids), fingerprint)
@@ -88,7 +91,8 @@ class LexicalIndex:
                 bm25 = bm25s.BM25.load(str(self.folder))
         except (OSError, ValueError, KeyError):
             return False
-        if (state.get("k1"), state.get("b")) != (self.k1, self.b):
+        if (state.get("k1"), state.get("b"), state.get("title_boost", 1)) != \
+                (self.k1, self.b, self.title_boost):
             return False
         self._set(bm25, state["ids"], state["fingerprint"])
         return True

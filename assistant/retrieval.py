@@ -73,7 +73,7 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self.lexical = LexicalIndex(Path(settings.data_dir) / "bm25", k1=settings.bm25_k1,
-                                    b=settings.bm25_b)
+                                    b=settings.bm25_b, title_boost=settings.bm25_title_boost)
         self._meta: dict[str, dict] = {}
         self._position: dict[str, int] = {}
         self._fresh = False
@@ -90,6 +90,9 @@ class Retriever:
         current = fingerprint(self.index.paper_hashes())
         if force or not self.lexical.load() or self.lexical.fingerprint != current:
             ids, texts, metas = self.index.all_papers()
+            extra = self.settings.bm25_title_boost - 1
+            texts = [f"{(m.get('title', '') + ' ') * extra}{t}" for t, m in zip(texts, metas,
+                                                                                 strict=True)]
             self.lexical.build(ids, texts, current)
             self._meta = dict(zip(ids, metas, strict=True))
         elif not self._meta:

@@ -85,6 +85,7 @@ class Settings:
     candidates: int = _describe("Papers taken from each ranking before fusion.", default=100)
     bm25_k1: float = _describe("BM25 term-frequency saturation.", default=1.2)
     bm25_b: float = _describe("BM25 length normalisation.", default=0.75)
+    bm25_title_boost: int = _describe("How many times a title counts in BM25.", default=1)
     mmr_lambda: float = _describe(
         "Relevance vs. novelty when diversifying results (1: relevance only).", default=0.7
     )
@@ -130,6 +131,8 @@ class Settings:
             (self.fusion in ("weighted", "rrf", "zscore"),
              f"fusion must be 'weighted', 'rrf' or 'zscore', got {self.fusion!r}"),
             (0.0 <= self.dense_weight <= 1.0, f"dense_weight must be in [0, 1], got {self.dense_weight}"),
+            (1 <= self.bm25_title_boost <= 5,
+             f"bm25_title_boost must be in 1..5, got {self.bm25_title_boost}"),
             (self.candidates >= 10, f"candidates must be at least 10, got {self.candidates}"),
             (0.0 <= self.mmr_lambda <= 1.0, f"mmr_lambda must be in [0, 1], got {self.mmr_lambda}"),
             (self.top_k >= 1, f"top_k must be at least 1, got {self.top_k}"),
