@@ -145,7 +145,7 @@ def cmd_eval_retrieval(args: argparse.Namespace) -> int:
 
 
 def cmd_eval_qa(args: argparse.Namespace) -> int:
-    from .evaluate import load_questions, run
+    from .eval_qa import load_questions, run
 
     report = run(_assistant(args), load_questions(args.file),
                  progress=_progress_bar("questions"))

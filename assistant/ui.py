@@ -37,7 +37,7 @@ class Indexer:
             if self.assistant.count() == 0:
                 print("Indexing the bundled corpus (first start)…", file=sys.stderr, flush=True)
                 self.assistant.ensure_bundled(progress=self._progress)
-            self.assistant.embedder.embed(["warm-up"])  # load the embedder before the first question
+            self.assistant.search("warm-up", k=1)  # load the embedder and BM25 before a question
         except AssistantError as exc:
             self.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - shown on the page instead of a traceback

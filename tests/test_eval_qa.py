@@ -1,0 +1,34 @@
+import json
+
+from assistant import Assistant, Settings
+from assistant.eval_qa import load_questions, run
+from tests.conftest import FakeEmbedder, FakeGenerator
+from tests.test_pipeline import _papers, _write
+
+
+def test_qa_evaluation_counts_accuracy_citations_and_declines(tmp_path):
+    corpus = _write(tmp_path / "p.jsonl", _papers())
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps(q) for q in [
+        {"id": "a", "question": "How long do cats sleep?", "gold": ["cats"],
+         "answers": ["sixteen hours"]},
+        {"id": "b", "question": "How do honeybees share food locations?",
+         "gold": ["Honeybee navigation"], "answers": ["waggle dance"]},
+        {"id": "u", "question": "quarterly revenue of shipping conglomerates", "gold": [],
+         "answers": []},
+    ]))
+    generator = FakeGenerator(lambda m: "Domestic cats sleep for sixteen hours per day [1].")
+    a = Assistant(Settings(data_dir=tmp_path / "i", min_relevance=0.5), embedder=FakeEmbedder(),
+                  generator=generator)
+    a.ingest(corpus)
+    report = run(a, load_questions(questions))
+    assert report["answerable"] == 2 and report["unanswerable"] == 1
+    assert report["retrieval_hit_at_5"] == 1.0
+    # the fake always answers about cats: right for "a"; for "b" it cites the cats paper,
+    # which supports the sentence but is not gold
+    assert report["answer_accuracy"] == 0.5
+    assert report["citation_precision"] == 0.5
+    assert report["answers_without_citation"] == 0
+    assert report["decline_rate_unanswerable"] == 1.0
+    assert report["decline_rate_answerable"] == 0.0
+    assert [d["correct"] for d in report["details"]] == [True, False, True]
