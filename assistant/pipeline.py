@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,7 +43,6 @@ class Assistant:
         self._retriever: Retriever | None = None
         self._lock = threading.Lock()  # one ingest at a time
         self._gen_lock = threading.Lock()  # one generation at a time: a Llama is not thread-safe
-        self.last_timing: dict[str, float] = {}
 
     # -- parts, created on first use --------------------------------------------------------
     @property
@@ -136,10 +134,7 @@ class Assistant:
         if self.count() == 0:
             raise IndexError_(f"the index in {self.settings.data_dir} is empty; run "
                               "`assistant ingest FILE` or `Assistant.ingest(path)` first")
-        started = time.perf_counter()
         sources = self.search(question, k or self.settings.top_k, filters=filters)
-        timing = {"search_s": time.perf_counter() - started}
-        self.last_timing = timing
         if not sources or sources[0].relevance < self.settings.min_relevance:
             yield Answer(question, prompting.NO_ANSWER, (), tuple(sources), abstained=True)
             return
@@ -149,15 +144,10 @@ class Assistant:
         with self._gen_lock:
             prompt = prompting.build(question, excerpts, count_tokens=gen.count_tokens,
                                      n_ctx=gen.context_size, max_tokens=self.settings.max_tokens)
-            t0 = time.perf_counter()
             for piece in gen.stream(prompt.messages, max_tokens=self.settings.max_tokens,
                                     temperature=self.settings.temperature):
-                if not pieces:
-                    timing["first_token_s"] = time.perf_counter() - started
                 pieces.append(piece)
                 yield piece
-        timing["generate_s"] = time.perf_counter() - t0
-        timing["pieces"] = len(pieces)
         checked = citations.check("".join(pieces), prompt.sources, question)
         yield Answer(
             question=question, text=checked.text, citations=checked.citations,

@@ -106,9 +106,6 @@ class Retriever:
             self._rows.setdefault(chunk.paper_id, []).append(row)
         self._fresh = True
 
-    def invalidate(self) -> None:
-        self._fresh = False
-
     # -- search -------------------------------------------------------------------------------
     def search(self, query: str, k: int, *, mode: str = "hybrid", filters: Filters | None = None,
                diversify: bool = False) -> list[Source]:
@@ -155,22 +152,21 @@ class Retriever:
         if not candidates:
             return []
 
+        # candidates are all allowed papers, so their chunk scores are finite
         best: dict[str, ChunkHit] = {}
-        chunk_vecs: dict[str, list[np.ndarray]] = {}
         for pid in candidates:
             rows = self._rows.get(pid, [])
             if not rows:
                 continue
-            chunk_vecs[pid] = [self._matrix[r] for r in rows]
-            top_row = max(rows, key=lambda r: float(self._matrix[r] @ vector))
+            top_row = max(rows, key=lambda r: chunk_scores[r])
             c = self._chunks[top_row]
             best[pid] = ChunkHit(c.paper_id, c.title, c.number, c.text, c.start, c.end,
-                                 float(self._matrix[top_row] @ vector))
+                                 float(chunk_scores[top_row]))
         ids = [pid for pid in candidates if pid in best]
-        paper_vecs = np.stack([_unit(np.mean(chunk_vecs[pid], axis=0)) for pid in ids])
+        paper_vecs = np.stack([_unit(self._matrix[self._rows[pid]].mean(axis=0)) for pid in ids])
         lex = np.array([lexical[self._position[pid]] if pid in self._position else 0.0
                         for pid in ids], dtype=np.float32)
-        dense = self._dense(ids, best, paper_vecs, chunk_vecs, vector)
+        dense = self._dense(ids, paper_vecs, vector)
         fused = self._fuse(dense, lex, mode)
         if s.feedback and len(ids) > s.feedback:
             # pseudo-relevance feedback from the first ranking's best papers: Rocchio on the
@@ -178,7 +174,7 @@ class Retriever:
             top_f = np.argsort(-fused, kind="stable")[: s.feedback]
             if mode != "bm25" and s.feedback_weight:
                 moved = _unit(vector + s.feedback_weight * paper_vecs[top_f].mean(axis=0))
-                dense = self._dense(ids, best, paper_vecs, chunk_vecs, moved)
+                dense = self._dense(ids, paper_vecs, moved)
             if mode != "dense" and s.feedback_terms:
                 fb = self.index.get_papers([ids[i] for i in top_f])
                 terms = self.lexical.expansion(
@@ -210,11 +206,13 @@ class Retriever:
             ))
         return out
 
-    def _dense(self, ids, best, paper_vecs, chunk_vecs, query_vec: np.ndarray) -> np.ndarray:
+    def _dense(self, ids: list[str], paper_vecs: np.ndarray, query_vec: np.ndarray) -> np.ndarray:
         """Paper score: best chunk cosine, blended with the cosine of the paper's mean vector."""
         w = self.settings.paper_vector_weight
-        best_chunk = np.array([max(float(v @ query_vec) for v in chunk_vecs[pid]) for pid in ids],
-                              dtype=np.float32)
+        best_chunk = np.array([float((self._matrix[self._rows[pid]] @ query_vec).max())
+                               for pid in ids], dtype=np.float32)
+        if not w:
+            return best_chunk
         return (1 - w) * best_chunk + w * (paper_vecs @ query_vec)
 
     def _fuse(self, dense: np.ndarray, lex: np.ndarray, mode: str) -> np.ndarray:
