@@ -9,11 +9,11 @@ Importing this package loads no model and imports none of torch, llama_cpp, chro
 from __future__ import annotations
 
 from .errors import AssistantError
-from .pipeline import Assistant, ask
+from .pipeline import Assistant, Conversation, ask
 from .retrieval import Filters
 from .settings import Settings
 from .types import Answer, Citation, IngestReport, Source
 
-__all__ = ["Answer", "Assistant", "AssistantError", "Citation", "Filters", "IngestReport", "Settings",
-           "Source", "ask"]
+__all__ = ["Answer", "Assistant", "AssistantError", "Citation", "Conversation", "Filters",
+           "IngestReport", "Settings", "Source", "ask"]
 __version__ = "0.1.0"

@@ -2,8 +2,10 @@
 
 Each answer sentence is matched to the sources by word coverage. A marker is kept when its
 source supports the sentence, corrected when another source supports it clearly better, and
-added when the model left it out. Sentences that no source supports are dropped; when none is
-left the answer is replaced by the fixed "cannot answer" sentence. Every citation carries a
+added when the model left it out. Sentences that no source supports are removed (and listed in
+`Answer.unsupported`, which the chat page shows struck through): a small model's unsupported
+sentence is far more often an invention than a finding. When none is left the answer is
+replaced by the fixed "cannot answer" sentence. Every citation carries a
 quote: the abstract sentence (verbatim) that best matches what was said.
 """
 
@@ -78,6 +80,8 @@ class Checked:
     text: str
     citations: tuple[Citation, ...]
     supported: bool
+    removed: tuple[str, ...] = ()  # answer sentences no source supports, dropped
+    declined: bool = False  # the model itself said it cannot answer
 
 
 def _split(text: str) -> list[str]:
@@ -104,9 +108,10 @@ def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked
     """Repair markers, drop unsupported sentences, attach verbatim quotes."""
     text = answer.strip()
     if not text or not sources or NO_ANSWER.lower().rstrip(".") in text.lower():
-        return Checked(NO_ANSWER, (), False)
+        return Checked(NO_ANSWER, (), False, declined=bool(text))
     evidence = [content_words(f"{s.title} {s.abstract or s.text}") for s in sources]
     kept: list[tuple[str, list[int]]] = []
+    removed: list[str] = []
     claims_by_number: dict[int, list[set[str]]] = {}
     for sentence in _split(text):
         cited = {int(n) for group in MARKER.findall(sentence)
@@ -133,13 +138,14 @@ def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked
             joint = set().union(*(evidence[n - 1] for n in group))
             if len(group) < 2 or coverage(claim, joint, required) < SUPPORT or \
                     not all(claim & evidence[n - 1] - STOPWORDS for n in group):
+                removed.append(clean)
                 continue  # unsupported: dropped
             numbers = group
         kept.append((clean, numbers))
         for n in numbers:
             claims_by_number.setdefault(n, []).append(claim)
     if not claims_by_number:
-        return Checked(NO_ANSWER, (), False)
+        return Checked(NO_ANSWER, (), False, tuple(removed))
     pieces = []
     for clean, numbers in kept:
         marks = "".join(f"[{n}]" for n in numbers)
@@ -155,4 +161,4 @@ def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked
                  _quote(sources[n - 1], claims_by_number[n], q_words))
         for n in sorted(claims_by_number)
     )
-    return Checked(" ".join(pieces), citations, True)
+    return Checked(" ".join(pieces), citations, True, tuple(removed))

@@ -97,13 +97,43 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return 0
+    _print_answer(answer)
+    return 0
+
+
+def _print_answer(answer) -> None:
+    if answer.standalone:
+        print(f"(searched for: {answer.standalone})")
     print(answer.text)
+    for sentence in answer.unsupported:
+        print(f"  [removed, no source supports it] {sentence}")
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
             print(f"[{c.number}] {c.title}  ({c.paper_id})")
             print(f"    “{c.quote}”")
-    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """A conversation on the terminal: one question per line; follow-ups resolve."""
+    from .errors import AssistantError
+    from .pipeline import Conversation
+
+    chat = Conversation(_assistant(args))
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            print("? ", end="", flush=True)
+        line = sys.stdin.readline()
+        if not line:
+            return 0
+        if not line.strip():
+            continue
+        try:
+            _print_answer(chat.ask(line.strip(), filters=_filters(args)))
+        except AssistantError as exc:  # a bad question must not end the conversation
+            print(f"error: {exc}", file=sys.stderr)
+        print(flush=True)
 
 
 def cmd_eval_retrieval(args: argparse.Namespace) -> int:
@@ -211,6 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     p.add_argument("--stream", action="store_true", help="show the draft as it is written")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", parents=[common, filters],
+                       help="a conversation: questions from stdin, follow-ups resolved")
+    p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("eval", help="evaluate retrieval (BEIR folder) or answers (question file)")
     ev = p.add_subparsers(dest="what", required=True)

@@ -126,11 +126,18 @@ def summarize(results: list[Result]) -> dict:
         "first_token_s_p50": pct([r.first_token_s for r in generated], 0.5),
         "first_token_s_p95": pct([r.first_token_s for r in generated], 0.95),
         "total_s_median": round(statistics.median(r.total_s for r in results), 3),
+        "decode_tokens_per_s_median": round(statistics.median(
+            (r.answer.completion_tokens - 1) / (r.total_s - r.first_token_s) for r in generated
+            if r.answer.completion_tokens > 1 and r.total_s > r.first_token_s), 2)
+        if generated else None,
+        "abstentions": {reason: sum(1 for r in results if r.answer.abstention == reason)
+                        for reason in ("not_covered", "model_declined", "unsupported")},
         "prompt_tokens_median": statistics.median(r.answer.prompt_tokens for r in generated)
         if generated else None,
         "details": [
             {"id": r.question.id, "question": r.question.question, "correct": r.correct,
-             "hit_at_5": r.hit_at_5, "abstained": r.answer.abstained, "text": r.answer.text,
+             "hit_at_5": r.hit_at_5, "abstained": r.answer.abstention or False,
+             "text": r.answer.text, "unsupported": list(r.answer.unsupported),
              "cited": [c.title for c in r.answer.citations],
              "first_token_s": round(r.first_token_s, 3)}
             for r in results

@@ -26,6 +26,8 @@ class Generator(Protocol):
 
     def count_tokens(self, messages: Sequence[Message]) -> int: ...
 
+    def count_text(self, text: str) -> int: ...
+
 
 class LlamaCppGenerator:
     """A GGUF model run by llama-cpp-python with the chat template stored in the file."""
@@ -79,6 +81,9 @@ class LlamaCppGenerator:
         text = self.format_prompt(messages)
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
+    def count_text(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
     def stream(self, messages: Sequence[Message], *, max_tokens: int,
                temperature: float) -> Iterator[str]:
         try:
@@ -108,6 +113,9 @@ class OpenAICompatGenerator:
     def count_tokens(self, messages: Sequence[Message]) -> int:
         # No tokenizer here: a deliberately high estimate (3 characters a token) keeps us safe.
         return sum(len(m["content"]) // 3 + 8 for m in messages)
+
+    def count_text(self, text: str) -> int:
+        return len(text) // 3 + 1
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int,
                temperature: float) -> Iterator[str]:

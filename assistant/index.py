@@ -1,6 +1,7 @@
-"""The Chroma store: a `chunks` collection (one vector per chunk) and a `papers` collection
-(one record per abstract: full text, metadata, content hash, mean chunk vector). We pass our
-own vectors. Chroma is the system of record; `retrieval.Retriever` loads the chunk vectors
+"""The Chroma store: a `chunks` collection (one vector per chunk), a `sentences` collection
+(one vector per abstract sentence, embedded with its title) and a `papers` collection (one
+record per abstract: full text, metadata, content hash, mean chunk vector). We pass our own
+vectors. Chroma is the system of record; `retrieval.Retriever` loads the chunk vectors
 into memory once and searches them exactly, which on 2 cores is faster than querying HNSW
 and then fetching each candidate's chunks."""
 
@@ -16,6 +17,7 @@ from .types import Chunk, Paper
 
 CHUNKS = "chunks"
 PAPERS = "papers"
+SENTENCES = "sentences"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class ChromaIndex:
         self._client = None
         self._chunks = None
         self._papers = None
+        self._sentences = None
 
     # -- connection -------------------------------------------------------------------------
     def _connect(self) -> None:
@@ -63,6 +66,8 @@ class ChromaIndex:
             CHUNKS, configuration=config, embedding_function=None)
         self._papers = self._client.get_or_create_collection(
             PAPERS, configuration=config, embedding_function=None)
+        self._sentences = self._client.get_or_create_collection(
+            SENTENCES, configuration=config, embedding_function=None)
 
     @property
     def chunks(self):
@@ -73,6 +78,11 @@ class ChromaIndex:
     def papers(self):
         self._connect()
         return self._papers
+
+    @property
+    def sentences(self):
+        self._connect()
+        return self._sentences
 
     # -- the embedder stamp ---------------------------------------------------------------
     def stamp(self) -> dict:
@@ -109,8 +119,11 @@ class ChromaIndex:
         papers: Sequence[tuple[Paper, str, list[Chunk]]],
         chunk_vectors: Sequence[list[float]],
         old_counts: dict[str, int],
+        sentences: Sequence[tuple[str, list[str]]] = (),
+        sentence_vectors: Sequence[list[float]] = (),
     ) -> None:
-        """Store papers with their chunks (vectors in chunk order) and drop stale chunks."""
+        """Store papers with their chunks (vectors in chunk order) and drop stale chunks;
+        `sentences` holds (paper id, sentence texts) with vectors in the same order."""
         ids, docs, metas = [], [], []
         p_ids, p_docs, p_metas, p_vecs = [], [], [], []
         stale: list[str] = []
@@ -138,12 +151,26 @@ class ChromaIndex:
                                metadatas=p_metas[batch], embeddings=p_vecs[batch])
         if stale:
             self.chunks.delete(ids=stale)
+        replaced = [pid for pid in p_ids if pid in old_counts]
+        if replaced:
+            self.sentences.delete(where={"paper_id": {"$in": replaced}})
+        s_ids, s_docs, s_metas = [], [], []
+        for pid, texts in sentences:
+            for n, text in enumerate(texts):
+                s_ids.append(f"{pid}::s{n}")
+                s_docs.append(text)
+                s_metas.append({"paper_id": pid, "number": n})
+        s_vecs = list(sentence_vectors)
+        for batch in _batches(len(s_ids), self._max_batch()):
+            self.sentences.upsert(ids=s_ids[batch], documents=s_docs[batch],
+                                  metadatas=s_metas[batch], embeddings=s_vecs[batch])
 
     def delete(self, paper_ids: Iterable[str]) -> None:
         paper_ids = list(paper_ids)
         if not paper_ids:
             return
         self.chunks.delete(where={"paper_id": {"$in": paper_ids}})
+        self.sentences.delete(where={"paper_id": {"$in": paper_ids}})
         self.papers.delete(ids=paper_ids)
 
     def _max_batch(self) -> int:
@@ -185,6 +212,18 @@ class ChromaIndex:
                                      int(meta["number"]), doc, int(meta["start"]), int(meta["end"])))
                 vectors.append(vec)
         return hits, vectors
+
+    def all_sentences(self) -> tuple[list[tuple[str, int]], list[list[float]]]:
+        """((paper id, sentence number), vector) of every stored sentence."""
+        owners: list[tuple[str, int]] = []
+        vectors: list[list[float]] = []
+        total = self.sentences.count()
+        for offset in range(0, total, 5000):
+            got = self.sentences.get(include=["metadatas", "embeddings"], limit=5000,
+                                     offset=offset)
+            owners += [(str(m["paper_id"]), int(m["number"])) for m in got["metadatas"]]
+            vectors += list(got["embeddings"])
+        return owners, vectors
 
     def get_papers(self, paper_ids: Sequence[str]) -> dict[str, Paper]:
         if not paper_ids:

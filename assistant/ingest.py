@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .chunking import chunk_paper, embedding_text
+from .chunking import chunk_paper, embedding_text, sentences
 from .corpus import read_corpus
 from .embedding import Embedder
 from .errors import CorpusError
@@ -22,7 +22,8 @@ _GROUP = 64  # papers embedded and written together; an interrupted ingest keeps
 def content_hash(paper: Paper, settings: Settings, embedder_name: str) -> str:
     """Changes when the paper, the chunking or the embedder changes."""
     payload = json.dumps([paper.title, paper.abstract, list(paper.authors), paper.year, paper.url,
-                          settings.chunk_size, settings.chunk_overlap, embedder_name])
+                          settings.chunk_size, settings.chunk_overlap, embedder_name,
+                          "sentences" if settings.sentence_weight else ""])
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()
 
 
@@ -68,13 +69,20 @@ def ingest(
         group = todo[start:start + _GROUP]
         entries = []
         texts: list[str] = []
+        sents: list[tuple[str, list[str]]] = []
+        sent_texts: list[str] = []
         for paper, digest, _ in group:
             chunks = chunk_paper(paper, settings.chunk_size, settings.chunk_overlap)
             entries.append((paper, digest, chunks))
             texts += [embedding_text(c) for c in chunks]
-        vectors = embedder.embed(texts)
-        index.upsert(entries, vectors, old_counts)
+            if settings.sentence_weight:
+                parts = sentences(paper.abstract)
+                sents.append((paper.paper_id, parts))
+                sent_texts += [f"{paper.title}\n{t}" for t in parts]  # embedded with the title
+        vectors = embedder.embed(texts + sent_texts)
+        index.upsert(entries, vectors[:len(texts)], old_counts, sents, vectors[len(texts):])
         report.chunks_embedded += len(texts)
+        report.sentences_embedded += len(sent_texts)
         for _, _, existed in group:
             if existed:
                 report.updated += 1

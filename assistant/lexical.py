@@ -134,6 +134,20 @@ class LexicalIndex:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
 
+    def coverage(self, query: str) -> np.ndarray:
+        """Share of the query's idf mass (distinct terms) that each paper contains."""
+        out = np.zeros(len(self.ids), dtype=np.float32)
+        tokens = {t for t in tokenize(query) if t in self._vocab}
+        if self._bm25 is None or not tokens:
+            return out
+        indptr, indices = self._bm25.scores["indptr"], self._bm25.scores["indices"]
+        total = 0.0
+        for token in tokens:
+            term, weight = self._vocab[token], self.idf(token)
+            out[indices[indptr[term]:indptr[term + 1]]] += weight
+            total += weight
+        return out / total if total else out
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every paper (in `self.ids` order) for the query."""
         if self._bm25 is None:

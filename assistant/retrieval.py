@@ -3,8 +3,11 @@
 1. candidates: the papers of the best dense chunks, and the best BM25 papers;
 2. every candidate gets both scores: dense = cosine of its best chunk, computed from the stored
    chunk vectors; lexical = its BM25 score;
-3. fusion (`settings.fusion`): "rrf" sums 1/(rrf_k + rank) over both rankings; "weighted"
-   adds the dense cosine to the BM25 score divided by the query's best BM25 score;
+3. fusion (`settings.fusion`): "zscore" (default) standardises each signal over the candidates
+   and adds them, weighted: the best chunk, BM25, the best single sentence (embedded with the
+   title) and query-term coverage (the idf share of the question's words the paper has);
+   "rrf" sums 1/(rrf_k + rank) over both rankings; "weighted" adds the dense cosine to the
+   BM25 score divided by the query's best BM25 score;
 4. optional filters (year range, authors, ids) and diversity (MMR over paper vectors).
 """
 
@@ -81,16 +84,20 @@ class Retriever:
         self._chunks: list[ChunkHit] = []
         self._matrix = np.zeros((0, 1), dtype=np.float32)
         self._rows: dict[str, list[int]] = {}
+        self._sent_matrix = np.zeros((0, 1), dtype=np.float32)
+        self._sent_rows: dict[str, list[int]] = {}
+        self._recent: dict[str, np.ndarray] = {}
 
     # -- keeping BM25 in step -----------------------------------------------------------------
     def refresh(self, *, force: bool = False) -> None:
         """Load the BM25 index, rebuilding it if Chroma's papers changed since it was built."""
         if self._fresh and not force:
             return
+        s = self.settings
         current = fingerprint(self.index.paper_hashes())
         if force or not self.lexical.load() or self.lexical.fingerprint != current:
             ids, texts, metas = self.index.all_papers()
-            extra = self.settings.bm25_title_boost - 1
+            extra = s.bm25_title_boost - 1
             texts = [f"{(m.get('title', '') + ' ') * extra}{t}" for t, m in zip(texts, metas,
                                                                                  strict=True)]
             self.lexical.build(ids, texts, current)
@@ -100,10 +107,15 @@ class Retriever:
         self._position = {pid: i for i, pid in enumerate(self.lexical.ids)}
         chunks, vectors = self.index.all_chunks()
         self._chunks = chunks
-        self._matrix = np.asarray(vectors, dtype=np.float32).reshape(len(chunks), -1)
+        self._matrix = _matrix(vectors)
         self._rows = {}
         for row, chunk in enumerate(chunks):
             self._rows.setdefault(chunk.paper_id, []).append(row)
+        owners, sent_vectors = self.index.all_sentences() if s.sentence_weight else ([], [])
+        self._sent_matrix = _matrix(sent_vectors)
+        self._sent_rows = {}
+        for row in sorted(range(len(owners)), key=owners.__getitem__):
+            self._sent_rows.setdefault(owners[row][0], []).append(row)  # in sentence order
         self._fresh = True
 
     # -- search -------------------------------------------------------------------------------
@@ -122,7 +134,7 @@ class Retriever:
             if not allowed:
                 return []
         depth = max(s.candidates, k * 3)
-        vector = np.asarray(self.embedder.embed([query])[0], dtype=np.float32)
+        vector = self._query_vector(query)
 
         chunk_scores = self._matrix @ vector if len(self._chunks) else np.zeros(0)
         if allowed is not None and chunk_scores.size:
@@ -167,7 +179,8 @@ class Retriever:
         lex = np.array([lexical[self._position[pid]] if pid in self._position else 0.0
                         for pid in ids], dtype=np.float32)
         dense = self._dense(ids, paper_vecs, vector)
-        fused = self._fuse(dense, lex, mode)
+        extra = self._extra(ids, query, vector) if mode == "hybrid" else []
+        fused = self._fuse(dense, lex, mode, extra)
         if s.feedback and len(ids) > s.feedback:
             # pseudo-relevance feedback from the first ranking's best papers: Rocchio on the
             # query vector, and expansion terms for BM25
@@ -183,7 +196,7 @@ class Retriever:
                 lex = lex + s.feedback_term_weight * np.array(
                     [extra[self._position[pid]] if pid in self._position else 0.0 for pid in ids],
                     dtype=np.float32)
-            fused = self._fuse(dense, lex, mode)
+            fused = self._fuse(dense, lex, mode, extra)
         order = list(np.argsort(-fused, kind="stable"))
         if diversify and len(order) > k:
             order = _mmr(order, fused, list(paper_vecs), k, s.mmr_lambda)
@@ -206,6 +219,26 @@ class Retriever:
             ))
         return out
 
+    def _query_vector(self, query: str) -> np.ndarray:
+        """The query's embedding; the last few are kept, since answering a question searches
+        and then scores sentences with the same vector."""
+        vector = self._recent.get(query)
+        if vector is None:
+            vector = np.asarray(self.embedder.embed([query])[0], dtype=np.float32)
+            self._recent[query] = vector
+            while len(self._recent) > 8:
+                self._recent.pop(next(iter(self._recent)))
+        return vector
+
+    def sentence_cosines(self, query: str, paper_ids: list[str]) -> dict[str, np.ndarray]:
+        """Cosine of the query to each stored sentence of the papers, in sentence order."""
+        self.refresh()
+        have = [pid for pid in paper_ids if pid in self._sent_rows]
+        if not have:
+            return {}
+        vector = self._query_vector(" ".join(query.split()))
+        return {pid: self._sent_matrix[self._sent_rows[pid]] @ vector for pid in have}
+
     def _dense(self, ids: list[str], paper_vecs: np.ndarray, query_vec: np.ndarray) -> np.ndarray:
         """Paper score: best chunk cosine, blended with the cosine of the paper's mean vector."""
         w = self.settings.paper_vector_weight
@@ -215,7 +248,27 @@ class Retriever:
             return best_chunk
         return (1 - w) * best_chunk + w * (paper_vecs @ query_vec)
 
-    def _fuse(self, dense: np.ndarray, lex: np.ndarray, mode: str) -> np.ndarray:
+    def _extra(self, ids: list[str], query: str, query_vec: np.ndarray) -> list[tuple[float, np.ndarray]]:
+        """(weight, scores) of the signals that only the zscore fusion adds."""
+        s = self.settings
+        if s.fusion != "zscore":
+            return []
+        out = []
+        if s.sentence_weight and len(self._sent_matrix):
+            scores = self._sent_matrix @ query_vec
+            # a paper stored before sentence vectors existed falls back to its best chunk
+            best = [float(scores[self._sent_rows[pid]].max()) if pid in self._sent_rows
+                    else float((self._matrix[self._rows[pid]] @ query_vec).max()) for pid in ids]
+            out.append((s.sentence_weight, np.array(best, dtype=np.float32)))
+        if s.coverage_weight:
+            coverage = self.lexical.coverage(query)
+            out.append((s.coverage_weight, np.array(
+                [coverage[self._position[pid]] if pid in self._position else 0.0 for pid in ids],
+                dtype=np.float32)))
+        return out
+
+    def _fuse(self, dense: np.ndarray, lex: np.ndarray, mode: str,
+              extra: list[tuple[float, np.ndarray]] = ()) -> np.ndarray:
         if mode == "dense":
             return dense
         if mode == "bm25":
@@ -228,9 +281,15 @@ class Retriever:
             rank_l[np.argsort(-lex, kind="stable")] = np.arange(len(lex))
             return s.dense_weight / (s.rrf_k + rank_d) + (1 - s.dense_weight) / (s.rrf_k + rank_l)
         if s.fusion == "zscore":
-            return s.dense_weight * _z(dense) + (1 - s.dense_weight) * _z(lex)
+            fused = s.dense_weight * _z(dense) + (1 - s.dense_weight) * _z(lex)
+            return fused + sum((w * _z(x) for w, x in extra), np.zeros_like(fused))
         top = float(lex.max()) if lex.size and lex.max() > 0 else 1.0
         return s.dense_weight * dense + (1 - s.dense_weight) * (lex / top)
+
+
+def _matrix(vectors: list[list[float]]) -> np.ndarray:
+    return np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1) if len(vectors) else \
+        np.zeros((0, 1), dtype=np.float32)
 
 
 def _z(x: np.ndarray) -> np.ndarray:

@@ -68,6 +68,14 @@ class Settings:
     dense_weight: float = _describe(
         "Weight of the dense score in the fusion (BM25 gets 1 - dense_weight).", default=0.6
     )
+    sentence_weight: float = _describe(
+        "Weight (zscore fusion) of the paper's best single sentence, embedded with its title; "
+        "0 also skips embedding sentences at ingest.", default=0.3,
+    )
+    coverage_weight: float = _describe(
+        "Weight (zscore fusion) of query-term coverage: the idf share of the question's words "
+        "that the paper contains.", default=0.3,
+    )
     paper_vector_weight: float = _describe(
         "Weight of the whole-paper vector (mean of its chunks) beside the best chunk in the "
         "dense score.", default=0.0,
@@ -89,9 +97,9 @@ class Settings:
     mmr_lambda: float = _describe(
         "Relevance vs. novelty when diversifying results (1: relevance only).", default=0.7
     )
-    source_chars: int = _describe(
-        "Characters of each retrieved abstract put into the prompt (its most relevant sentences).",
-        default=900,
+    context_tokens: int = _describe(
+        "Token budget of the sources in the prompt: the sentences of the retrieved abstracts "
+        "that bear most on the question, with their titles.", default=200,
     )
     min_relevance: float = _describe(
         "Relevance (0..1, calibrated on the bundled question set) the best paper must reach, "
@@ -127,7 +135,8 @@ class Settings:
             (self.chunk_size >= 100, f"chunk_size must be at least 100 characters, got {self.chunk_size}"),
             (0 <= self.chunk_overlap < self.chunk_size,
              f"chunk_overlap must be between 0 and chunk_size ({self.chunk_size}), got {self.chunk_overlap}"),
-            (self.source_chars >= 100, f"source_chars must be at least 100, got {self.source_chars}"),
+            (self.context_tokens >= 32,
+             f"context_tokens must be at least 32, got {self.context_tokens}"),
             (self.fusion in ("weighted", "rrf", "zscore"),
              f"fusion must be 'weighted', 'rrf' or 'zscore', got {self.fusion!r}"),
             (0.0 <= self.dense_weight <= 1.0, f"dense_weight must be in [0, 1], got {self.dense_weight}"),

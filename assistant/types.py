@@ -66,6 +66,13 @@ class Citation:
         return asdict(self)
 
 
+ABSTENTIONS = {
+    "not_covered": "retrieval found no source relevant enough; the model was not called",
+    "model_declined": "the model said the sources do not answer the question",
+    "unsupported": "no sentence of the model's answer is supported by the sources",
+}
+
+
 @dataclass(frozen=True)
 class Answer:
     """The result of `ask()`: text with `[n]` markers, the citations and the sources shown."""
@@ -77,12 +84,19 @@ class Answer:
     abstained: bool = False
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # why it abstained: one of ABSTENTIONS, or "" when it answered
+    abstention: str = ""
+    unsupported: tuple[str, ...] = ()  # sentences the model wrote that no source supports
+    standalone: str = ""  # the follow-up question rewritten for retrieval ("" if unchanged)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "text": self.text,
             "abstained": self.abstained,
+            "abstention": self.abstention,
+            "unsupported": list(self.unsupported),
+            "standalone": self.standalone,
             "citations": [c.to_dict() for c in self.citations],
             "sources": [s.to_dict() for s in self.sources],
             "prompt_tokens": self.prompt_tokens,
@@ -110,6 +124,7 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     chunks_embedded: int = 0
+    sentences_embedded: int = 0
     skipped: list[Skipped] = field(default_factory=list)
 
     @property
@@ -119,6 +134,7 @@ class IngestReport:
     def summary(self) -> str:
         text = (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{len(self.skipped)} skipped ({self.chunks_embedded} chunks embedded)"
+            f"{len(self.skipped)} skipped ({self.chunks_embedded} chunks and "
+            f"{self.sentences_embedded} sentences embedded)"
         )
         return text

@@ -12,7 +12,7 @@ from . import offline
 from .errors import AssistantError
 from .pipeline import Assistant
 from .settings import Settings
-from .types import Answer
+from .types import ABSTENTIONS, Answer
 
 _SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial",
                  "sans-serif"]
@@ -60,10 +60,20 @@ class Indexer:
 
 
 def sources_html(answer: Answer) -> str:
-    """The cited papers with their quotes, then the other sources that were retrieved."""
+    """The cited papers with their quotes, then the other sources that were retrieved, the
+    sentences removed as unsupported, and the rewritten question of a follow-up."""
+    parts = []
+    if answer.standalone:
+        parts.append(f"<p class='standalone'>Searched for: <em>{html.escape(answer.standalone)}"
+                     "</em></p>")
+    if answer.unsupported:
+        parts.append("<div class='unsupported'><h4>Removed: no source supports these</h4><ul>")
+        parts += [f"<li><del>{html.escape(t)}</del></li>" for t in answer.unsupported]
+        parts.append("</ul></div>")
     if answer.abstained and not answer.citations:
-        return "<p><em>No source supports an answer.</em></p>"
-    parts = ["<div class='cited-sources'><h4>Cited papers</h4><ol>"]
+        why = ABSTENTIONS.get(answer.abstention, "no source supports an answer")
+        return "".join(parts) + f"<p class='abstained'><em>Declined: {html.escape(why)}.</em></p>"
+    parts.append("<div class='cited-sources'><h4>Cited papers</h4><ol>")
     for c in answer.citations:
         parts.append(
             f"<li value='{c.number}' class='citation'><strong>{html.escape(c.title)}</strong>"
@@ -87,32 +97,35 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
 
     indexer = indexer or Indexer(assistant)
 
-    def respond(message: str, history: list[dict[str, Any]]) -> Iterator[tuple]:
+    def respond(message: str, history: list[dict[str, Any]],
+                answers: list[Answer] | None) -> Iterator[tuple]:
+        """Stream one turn; `answers` (the conversation so far) resolves follow-ups."""
+        answers = list(answers or [])
         history = list(history or [])
         history.append({"role": "user", "content": message})
         history.append({"role": "assistant", "content": "…"})
-        yield history, "", ""
+        yield history, "", "", answers
         if not indexer.ready.is_set():
             history[-1]["content"] = "Waiting for indexing to finish…"
-            yield history, "", ""
+            yield history, "", "", answers
             indexer.ready.wait()
         if indexer.error:
             history[-1]["content"] = f"**Error:** {indexer.error}"
-            yield history, "", ""
+            yield history, "", "", answers
             return
         draft = ""
         try:
-            for event in assistant.ask_stream(message):
+            for event in assistant.ask_stream(message, history=answers[-6:]):
                 if isinstance(event, Answer):
                     history[-1]["content"] = event.text
-                    yield history, "", sources_html(event)
+                    yield history, "", sources_html(event), [*answers, event]
                 else:
                     draft += event
                     history[-1]["content"] = draft
-                    yield history, "", ""
+                    yield history, "", "", answers
         except AssistantError as exc:
             history[-1]["content"] = f"**Error:** {exc}"
-            yield history, "", ""
+            yield history, "", "", answers
 
     def api_ask(question: str) -> dict:
         """Answer a question; returns the Answer as a dict (text, citations, sources)."""
@@ -134,7 +147,9 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
             box = gr.Textbox(placeholder="Ask about the papers…", show_label=False, scale=8,
                              elem_id="question", autofocus=True)
             send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+            new = gr.Button("New conversation", scale=1, elem_id="new")
         sources = gr.HTML(elem_id="sources")
+        answers = gr.State([])
         timer = gr.Timer(1.0)
 
         def poll():
@@ -142,8 +157,10 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
 
         timer.tick(poll, outputs=[status, timer], api_visibility="private")
         for trigger in (box.submit, send.click):
-            trigger(respond, inputs=[box, chat], outputs=[chat, box, sources],
+            trigger(respond, inputs=[box, chat, answers], outputs=[chat, box, sources, answers],
                     api_visibility="private")
+        new.click(lambda: ([], "", "", []), outputs=[chat, box, sources, answers],
+                  api_visibility="private")
         gr.api(api_ask, api_name="ask")
     app.indexer = indexer
     return app

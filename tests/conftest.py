@@ -59,6 +59,9 @@ class FakeGenerator:
     def count_tokens(self, messages: Sequence[dict[str, str]]) -> int:
         return sum(len(m["content"].split()) + 4 for m in messages)
 
+    def count_text(self, text: str) -> int:
+        return len(text.split())
+
     def stream(self, messages, *, max_tokens: int, temperature: float) -> Iterator[str]:
         self.calls.append(list(messages))
         text = self.reply(messages)

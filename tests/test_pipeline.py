@@ -42,7 +42,8 @@ def test_ingest_counts_and_reingest_embeds_nothing(parts, tmp_path):
     report = a.ingest(path)
     assert (report.added, report.updated, report.unchanged) == (3, 0, 0)
     first = embedder.embedded
-    assert first == report.chunks_embedded > 0
+    assert first == report.chunks_embedded + report.sentences_embedded
+    assert report.chunks_embedded > 0 and report.sentences_embedded >= report.chunks_embedded
     again = a.ingest(path)
     assert (again.added, again.updated, again.unchanged, again.chunks_embedded) == (0, 0, 3, 0)
     assert embedder.embedded == first
