@@ -104,12 +104,70 @@ def _quote(source: Source, claims: list[set[str]], question: set[str]) -> str:
     return best
 
 
+_LIST = re.compile(r"[A-Za-z0-9][\w.\-]*(?:\s*(?:,|\band\b|\bor\b|&)\s*(?:and\s+)?"
+                   r"[A-Za-z0-9][\w.\-]*)+")
+
+
+def _lists(sentence: str) -> list[set[str]]:
+    """The names of each coordinated list in the sentence ("MathVista and DynaMath")."""
+    return [names(m.group(0)) for m in _LIST.finditer(sentence)]
+
+
+def _joint(claim: set[str], required: set[str], evidence: list[set[str]],
+           cited: list[int], titles: list[set[str]], coordinated: list[set[str]]) -> list[int]:
+    """Sources (numbers) that support the claim together: the cited ones if they do, else
+    up to three picked greedily by the claim words they add; [] when none do. A claim the
+    model pinned on one paper is only completed by the papers whose titles carry the names
+    that paper lacks, listed side by side ("MathVista and DynaMath evaluate ... [1]");
+    otherwise ("DySpec is the method of the Critical Tokens paper") it is a swapped name."""
+
+    def supports(group: list[int]) -> bool:
+        joint = set().union(*(evidence[n - 1] for n in group))
+        return len(group) >= 2 and coverage(claim, joint, required) >= SUPPORT and \
+            all(claim & evidence[n - 1] for n in group)
+
+    if supports(cited):
+        return cited
+    if len(cited) == 1:
+        missing = required - evidence[cited[0] - 1]
+        named = [n for n in range(1, len(titles) + 1) if titles[n - 1] & missing]
+        group = sorted({*cited, *named})
+        listed = any(missing & c and len(c) > 1 for c in coordinated)
+        return group if missing and named and listed and supports(group) else []
+    group = []
+    covered: set[str] = set()
+    while len(group) < 3:
+        gains = {n: len(claim & evidence[n - 1] - covered) for n in range(1, len(evidence) + 1)
+                 if n not in group}
+        if not gains or max(gains.values()) == 0:
+            break
+        best = max(gains, key=lambda n: (gains[n], -n))
+        group.append(best)
+        covered |= evidence[best - 1]
+        if supports(sorted(group)):
+            return sorted(group)
+    return []
+
+
+def _named(text: str, titles: list[set[str]], title_words: list[set[str]]) -> set[int]:
+    """Numbers of the sources that `text` names: by a name in the title ("Time-MoE") or by
+    most of the words of the title's name part ("Clover", "the Critical Tokens Matter
+    paper")."""
+    words, found = content_words(text), names(text)
+    return {j + 1 for j in range(len(titles))
+            if titles[j] & found
+            or title_words[j] and len(title_words[j] & words) >= 0.8 * len(title_words[j])}
+
+
 def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked:
     """Repair markers, drop unsupported sentences, attach verbatim quotes."""
     text = answer.strip()
     if not text or not sources or NO_ANSWER.lower().rstrip(".") in text.lower():
         return Checked(NO_ANSWER, (), False, declined=bool(text))
     evidence = [content_words(f"{s.title} {s.abstract or s.text}") for s in sources]
+    titles = [names(s.title.split(":")[0]) for s in sources]
+    title_words = [content_words(s.title.split(":")[0]) for s in sources]
+    asked_about = _named(question, titles, title_words)
     kept: list[tuple[str, list[int]]] = []
     removed: list[str] = []
     claims_by_number: dict[int, list[set[str]]] = {}
@@ -127,20 +185,31 @@ def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked
         scores = [coverage(claim, ev, required) for ev in evidence]
         best = max(range(len(sources)), key=lambda i: scores[i]) + 1
         valid = sorted(n for n in cited if 1 <= n <= len(sources) and scores[n - 1] >= SUPPORT)
-        if valid and scores[best - 1] - max(scores[n - 1] for n in valid) < MARGIN:
+        named = _named(clean, titles, title_words)
+        in_range = sorted(n for n in cited if 1 <= n <= len(sources)) or sorted(named)
+        if len(in_range) >= 2 and set(in_range) <= named and \
+                _joint(claim, required, evidence, in_range, titles, []) == in_range:
+            numbers = in_range  # "DySpec and Clover propose ... [1][2]": each paper named
+        elif valid and scores[best - 1] - max(scores[n - 1] for n in valid) < MARGIN:
             numbers = valid
         elif scores[best - 1] >= SUPPORT:
             numbers = [best]
         else:
             # a sentence comparing papers is supported by its sources together
-            group = sorted(n for n in cited if 1 <= n <= len(sources)) or \
-                sorted(sorted(range(1, len(sources) + 1), key=lambda n: -scores[n - 1])[:2])
-            joint = set().union(*(evidence[n - 1] for n in group))
-            if len(group) < 2 or coverage(claim, joint, required) < SUPPORT or \
-                    not all(claim & evidence[n - 1] - STOPWORDS for n in group):
-                removed.append(clean)
-                continue  # unsupported: dropped
-            numbers = group
+            numbers = _joint(claim, required, evidence,
+                             sorted(n for n in cited if 1 <= n <= len(sources)), titles,
+                             _lists(clean))
+        # a sentence about a paper named by its title must be supported by that paper
+        about = [j + 1 for j, words in enumerate(title_words)
+                 if len(words) >= 2 and len(words & claim) >= 0.8 * len(words)]
+        if about and not any(n in numbers or scores[n - 1] >= SUPPORT for n in about):
+            numbers = []
+        # a question about named papers is answered from those papers, not from a neighbour
+        if asked_about and not asked_about & set(numbers):
+            numbers = []
+        if not numbers:
+            removed.append(clean)
+            continue  # unsupported: dropped
         kept.append((clean, numbers))
         for n in numbers:
             claims_by_number.setdefault(n, []).append(claim)

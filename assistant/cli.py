@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 
 from .errors import AssistantError
@@ -152,8 +153,10 @@ def cmd_eval_retrieval(args: argparse.Namespace) -> int:
         args.data_dir = scratch
     try:
         assistant = Assistant(_settings(args))
+        started = time.perf_counter()
         report = assistant.ingest(corpus, progress=_progress_bar("embedding"))
-        print(f"corpus: {report.summary()}", file=sys.stderr)
+        ingest_s = round(time.perf_counter() - started, 1)
+        print(f"corpus: {report.summary()} in {ingest_s} s", file=sys.stderr)
         results = {}
         for mode in args.mode:
             results[mode] = evaluate(assistant, queries, qrels, mode=mode,
@@ -165,7 +168,8 @@ def cmd_eval_retrieval(args: argparse.Namespace) -> int:
                   f"({r['queries']} queries)")
         if args.json:
             with open(args.json, "w") as handle:
-                json.dump({"dataset": str(args.folder), "split": args.split, "results": results},
+                json.dump({"dataset": str(args.folder), "split": args.split, "ingest_s": ingest_s,
+                           "ingest": report.summary(), "results": results},
                           handle, indent=2)
             print(f"report: {args.json}")
     finally:

@@ -1,35 +1,54 @@
 """Context compression: what of each retrieved abstract goes into the prompt.
 
 Every abstract sentence is scored against the question: the share of the question's content
-words it contains, plus (when the index stores sentence vectors) its cosine to the question.
-Each source first gets its best sentence, in rank order; the remaining budget goes to the
-best-scoring sentences of any source. Sentences stay verbatim and in abstract order, so quotes
-taken from them are verbatim too. The budget counts the sources' titles and sentences in the
-answer model's own tokens.
+words it contains, plus (when the index stores sentence vectors) its cosine to the question,
+plus a bonus when it holds the kind of answer asked for (a figure for "how many", "what
+accuracy"; a name for "which model", "what is the name"). The first source gets its best
+sentence; every other source whose best sentence scores close to that one gets it too, in rank
+order; the remaining budget goes to the best-scoring sentences of the sources taken.
+Sentences stay verbatim and in abstract order, so quotes taken from them are verbatim too.
+The budget counts the sources' titles and sentences in the answer model's own tokens.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from .chunking import split_sentences
-from .citations import content_words
+from .citations import content_words, names
 from .prompting import short_title
 from .types import Source
 
 _COSINE_WEIGHT = 1.0  # a cosine of 0.5 counts like half the question's words
-_RANK_PENALTY = 0.05  # later sources give way to earlier ones at equal score
+_RANK_PENALTY = 0.1  # later sources give way to earlier ones at equal score
+_ANSWER_BONUS = 0.3  # the sentence holds the kind of answer the question asks for
+_KEEP = 0.75  # another source joins when its best sentence scores this share of the first's
 _GAP = " … "
+_WANTS_FIGURE = re.compile(
+    r"\b(how (many|much|long|large|fast|big)|by how|what (is the )?(percentage|share|number|"
+    r"accuracy|score|rate|size|speed ?up|pass@\d|error|improvement|reduction|cost)|"
+    r"(accuracy|score|speed ?up|parameters|reduction|percent|rate|faster|throughput)\b)",
+    re.IGNORECASE)
+_WANTS_NAME = re.compile(r"\b(which|what is the name|what (model|method|benchmark|dataset|"
+                         r"algorithm|optimizer|framework|metric|encoder|architecture))\b",
+                         re.IGNORECASE)
+_FIGURE = re.compile(r"\d")
 
 
 def sentence_scores(question: str, sentences: Sequence[str],
                     cosines: Sequence[float] | None = None) -> list[float]:
     q_words = content_words(question)
+    wants_figure = bool(_WANTS_FIGURE.search(question))
+    wants_name = bool(_WANTS_NAME.search(question))
+    q_names = names(question)
     out = []
     for i, sentence in enumerate(sentences):
         words = content_words(sentence)
         score = len(q_words & words) / len(q_words) if q_words else 0.0
+        if wants_figure and _FIGURE.search(sentence) or wants_name and names(sentence) - q_names:
+            score += _ANSWER_BONUS
         if cosines is not None and i < len(cosines):
             score += _COSINE_WEIGHT * float(cosines[i])
         out.append(score)
@@ -45,7 +64,7 @@ def compress(
     cosines: Mapping[str, Sequence[float]] | None = None,
 ) -> list[Source]:
     """Sources whose `text` holds their chosen sentences, within `budget` tokens (titles, as
-    the prompt shows them, included); a source with no room left is dropped, except the first."""
+    the prompt shows them, included); the first source is always kept."""
     cosines = cosines or {}
     spans, scores, costs = [], [], []
     used = 0
@@ -59,9 +78,10 @@ def compress(
         costs.append([count(t) + 1 for t in texts])
         used += count(short_title(source.title)) + 4  # "[n] title\n" and the blank line
     chosen: list[set[int]] = [set() for _ in sources]
-    for i in range(len(sources)):  # every source's best sentence, in rank order
+    top = max(scores[0]) if sources else 0.0
+    for i in range(len(sources)):  # the best sentence of each source close to the first
         best = max(range(len(spans[i])), key=scores[i].__getitem__)
-        if used + costs[i][best] <= budget or i == 0:
+        if i == 0 or (scores[i][best] >= _KEEP * top and used + costs[i][best] <= budget):
             chosen[i].add(best)
             used += costs[i][best]
     rest = sorted(((scores[i][j], i, j) for i in range(len(sources)) for j in range(len(spans[i]))

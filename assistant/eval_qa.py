@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import followup
 from .errors import CorpusError
 from .pipeline import Assistant
 from .types import Answer
@@ -21,6 +22,7 @@ class Question:
     gold: tuple[str, ...]  # paper ids or title prefixes; empty: not answerable from the corpus
     answers: tuple[str, ...]
     multi: bool = False
+    after: str = ""  # id of the question this one follows up (asked in the same conversation)
 
 
 def load_questions(path: str | Path) -> list[Question]:
@@ -35,7 +37,8 @@ def load_questions(path: str | Path) -> list[Question]:
             rec = json.loads(line)
             out.append(Question(str(rec.get("id", number)), rec["question"],
                                 tuple(rec.get("gold", ())), tuple(rec.get("answers", ())),
-                                bool(rec.get("multi", len(rec.get("gold", ())) > 1))))
+                                bool(rec.get("multi", len(rec.get("gold", ())) > 1)),
+                                str(rec.get("after", ""))))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise CorpusError(f"{path}:{number}: bad question record ({exc}); each line needs "
                               "'question', 'gold' and 'answers'") from None
@@ -63,19 +66,22 @@ class Result:
 def run(assistant: Assistant, questions: list[Question],
         progress: Callable[[int, int], None] | None = None) -> dict:
     results: list[Result] = []
+    by_id: dict[str, Answer] = {}
     for i, q in enumerate(questions, start=1):
-        hits = assistant.search(q.question, k=5)
+        history = [by_id[q.after]] if q.after in by_id else []
+        hits = assistant.search(followup.rewrite(q.question, history), k=5)
         hit = any(_is_gold(q, h.paper_id, h.title) for h in hits) if q.gold else False
         started = time.perf_counter()
         first = None
         answer = None
-        for event in assistant.ask_stream(q.question):
+        for event in assistant.ask_stream(q.question, history=history):
             if isinstance(event, Answer):
                 answer = event
             elif first is None:
                 first = time.perf_counter() - started
         total = time.perf_counter() - started
         assert answer is not None
+        by_id[q.id] = answer
         text = answer.text.lower()
         if q.gold:
             correct = not answer.abstained and all(a.lower() in text for a in q.answers) \
@@ -138,6 +144,7 @@ def summarize(results: list[Result]) -> dict:
             {"id": r.question.id, "question": r.question.question, "correct": r.correct,
              "hit_at_5": r.hit_at_5, "abstained": r.answer.abstention or False,
              "text": r.answer.text, "unsupported": list(r.answer.unsupported),
+             "standalone": r.answer.standalone,
              "cited": [c.title for c in r.answer.citations],
              "first_token_s": round(r.first_token_s, 3)}
             for r in results

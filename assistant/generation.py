@@ -22,7 +22,7 @@ class Generator(Protocol):
     context_size: int
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int,
-               temperature: float) -> Iterator[str]: ...
+               temperature: float, grammar: str | None = None) -> Iterator[str]: ...
 
     def count_tokens(self, messages: Sequence[Message]) -> int: ...
 
@@ -41,6 +41,7 @@ class LlamaCppGenerator:
         self.seed = seed
         self._llm = None
         self._formatter = None
+        self._grammars: dict[str, object] = {}
 
     @property
     def llm(self):
@@ -84,12 +85,19 @@ class LlamaCppGenerator:
     def count_text(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
+    def _grammar(self, text: str):
+        if self._grammars.get(text) is None:
+            from llama_cpp import LlamaGrammar
+
+            self._grammars[text] = LlamaGrammar.from_string(text, verbose=False)
+        return self._grammars[text]
+
     def stream(self, messages: Sequence[Message], *, max_tokens: int,
-               temperature: float) -> Iterator[str]:
+               temperature: float, grammar: str | None = None) -> Iterator[str]:
         try:
             chunks = self.llm.create_chat_completion(
                 messages=list(messages), max_tokens=max_tokens, temperature=temperature,
-                stream=True, seed=self.seed,
+                stream=True, seed=self.seed, grammar=self._grammar(grammar) if grammar else None,
             )
             for chunk in chunks:
                 piece = chunk["choices"][0]["delta"].get("content")
@@ -118,9 +126,12 @@ class OpenAICompatGenerator:
         return len(text) // 3 + 1
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int,
-               temperature: float) -> Iterator[str]:
-        body = json.dumps({"model": self.model, "messages": list(messages), "stream": True,
-                           "max_tokens": max_tokens, "temperature": temperature}).encode()
+               temperature: float, grammar: str | None = None) -> Iterator[str]:
+        payload = {"model": self.model, "messages": list(messages), "stream": True,
+                   "max_tokens": max_tokens, "temperature": temperature}
+        if grammar:
+            payload["grammar"] = grammar  # llama.cpp's server; other servers may ignore it
+        body = json.dumps(payload).encode()
         request = urllib.request.Request(f"{self.base_url}/chat/completions", data=body,
                                          headers={"Content-Type": "application/json"})
         try:

@@ -152,8 +152,9 @@ class Assistant:
                                         count=gen.count_text, cosines=cosines)
             prompt = prompting.build(question, excerpts, count_tokens=gen.count_tokens,
                                      n_ctx=gen.context_size, max_tokens=self.settings.max_tokens)
+            grammar = prompting.load_grammar() if self.settings.grammar else None
             for piece in gen.stream(prompt.messages, max_tokens=self.settings.max_tokens,
-                                    temperature=self.settings.temperature):
+                                    temperature=self.settings.temperature, grammar=grammar):
                 pieces.append(piece)
                 yield piece
         checked = citations.check("".join(pieces), prompt.sources, question)

@@ -53,6 +53,17 @@ def load_prompt(name: str, folder: Path | None = None) -> str:
     return text
 
 
+@cache
+def load_grammar() -> str:
+    """prompts/answer.gbnf (comments dropped) with the fixed decline sentence filled in."""
+    path = prompts_dir() / "answer.gbnf"
+    if not path.exists():
+        raise ConfigError(f"grammar file {path} is missing; restore it from the repository")
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    return "\n".join(lines).replace("{no_answer}", NO_ANSWER)
+
+
 def check_prompts() -> None:
     for name in PLACEHOLDERS:
         load_prompt(name)

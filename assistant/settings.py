@@ -115,6 +115,11 @@ class Settings:
     temperature: float = _describe("Sampling temperature of the answer model.", default=0.0)
     max_tokens: int = _describe("Longest answer, in tokens.", default=256)
     seed: int = _describe("Random seed for sampling.", default=0)
+    grammar: bool = _describe(
+        "Constrain the answer model's output with prompts/answer.gbnf: sentences that each end "
+        "with [n] markers, or the fixed decline sentence (llama.cpp and its server only).",
+        default=False,
+    )
     chroma_host: str | None = _describe(
         "Chroma server host; unset means embedded Chroma under data_dir.", default=None
     )
@@ -135,8 +140,8 @@ class Settings:
             (self.chunk_size >= 100, f"chunk_size must be at least 100 characters, got {self.chunk_size}"),
             (0 <= self.chunk_overlap < self.chunk_size,
              f"chunk_overlap must be between 0 and chunk_size ({self.chunk_size}), got {self.chunk_overlap}"),
-            (self.context_tokens >= 32,
-             f"context_tokens must be at least 32, got {self.context_tokens}"),
+            (self.context_tokens >= 16,
+             f"context_tokens must be at least 16, got {self.context_tokens}"),
             (self.fusion in ("weighted", "rrf", "zscore"),
              f"fusion must be 'weighted', 'rrf' or 'zscore', got {self.fusion!r}"),
             (0.0 <= self.dense_weight <= 1.0, f"dense_weight must be in [0, 1], got {self.dense_weight}"),

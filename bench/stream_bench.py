@@ -1,5 +1,10 @@
 """Time to first token and decode speed of `ask_stream()` against raw llama-cpp-python
-generating from the same final prompt (same Llama instance, KV cache reset before each run).
+generating from the same final prompt (same Llama instance), and prompt tokens before and after
+context compression.
+
+Before every run, ours and raw alike, the KV cache holds exactly the static instructions (the
+system message), as it does between questions in use: "warm" figures. "Cold" runs reset the
+cache first, as for the very first question after start-up.
 
     .venv/bin/python bench/stream_bench.py [--runs 3] [--model qwen2.5-coder-0.5b]
 """
@@ -16,7 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant import Answer, Assistant, Settings  # noqa: E402
+from dataclasses import replace  # noqa: E402
+
+from assistant import Answer, Assistant, Settings, prompting  # noqa: E402
 from assistant.generation import LlamaCppGenerator  # noqa: E402
 from assistant.models import resolve_model  # noqa: E402
 
@@ -32,11 +39,20 @@ class Recording(LlamaCppGenerator):
     """The real generator, remembering the last messages it was given."""
 
     last_messages: list = []
+    cold = False
 
     def stream(self, messages, **kw):
         self.last_messages = list(messages)
-        self.llm.reset()  # no KV-cache reuse, as for the raw run
+        prime(self, messages, cold=self.cold)
         return super().stream(messages, **kw)
+
+
+def prime(gen: LlamaCppGenerator, messages, *, cold: bool) -> None:
+    """Leave the KV cache holding only the system message (or nothing, when cold)."""
+    gen.llm.reset()
+    if not cold:
+        text = gen.format_prompt(messages[:1])
+        gen.llm.eval(gen.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
 
 def timed(events) -> tuple[float, float, int]:
@@ -55,8 +71,8 @@ def timed(events) -> tuple[float, float, int]:
     return ttft, tps, n
 
 
-def raw_stream(gen: LlamaCppGenerator, messages, max_tokens: int):
-    gen.llm.reset()
+def raw_stream(gen: LlamaCppGenerator, messages, max_tokens: int, *, cold: bool):
+    prime(gen, messages, cold=cold)
     for chunk in gen.llm.create_chat_completion(messages=messages, max_tokens=max_tokens,
                                                 temperature=0.0, stream=True, seed=0):
         piece = chunk["choices"][0]["delta"].get("content")
@@ -69,6 +85,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--model", default=None)
     parser.add_argument("--data-dir", default=str(ROOT / ".assistant" / "bench-index"))
+    parser.add_argument("--out", default=None)
     args = parser.parse_args()
     settings = Settings.from_env(data_dir=args.data_dir, model=args.model)
     gen = Recording(resolve_model(settings), n_ctx=settings.n_ctx, n_threads=settings.n_threads,
@@ -78,16 +95,29 @@ def main() -> None:
     assistant.ask("warm up")  # load models
     rows = []
     for question in QUESTIONS:
-        for _ in range(args.runs):
+        for run in range(args.runs + 1):
+            cold = run == args.runs  # the last run of each question starts from an empty cache
+            gen.cold = cold
             ours = timed(e for e in assistant.ask_stream(question) if not isinstance(e, Answer))
             messages = gen.last_messages
-            raw = timed(raw_stream(gen, messages, settings.max_tokens))
-            rows.append({"question": question, "ours": ours, "raw": raw,
-                         "prompt_tokens": gen.count_tokens(messages)})
+            raw = timed(raw_stream(gen, messages, settings.max_tokens, cold=cold))
+            sources = assistant.search(question, settings.top_k)
+            whole = prompting.render(question, [replace(s, number=i, text=s.abstract) for i, s
+                                                in enumerate(sources, start=1)])
+            rows.append({"question": question, "cold": cold, "ours": ours, "raw": raw,
+                         "prompt_tokens": gen.count_tokens(messages),
+                         "system_tokens": gen.count_tokens(messages[:1]),
+                         "uncompressed_prompt_tokens": gen.count_tokens(whole)})
     med = statistics.median
+    cold_rows = [r for r in rows if r["cold"]]
+    rows = [r for r in rows if not r["cold"]]
     report = {
         "runs": len(rows),
         "prompt_tokens_median": med(r["prompt_tokens"] for r in rows),
+        "system_tokens (cached)": med(r["system_tokens"] for r in rows),
+        "uncompressed_prompt_tokens_median": med(r["uncompressed_prompt_tokens"] for r in rows),
+        "ttft_s_cold_ours_median": round(med(r["ours"][0] for r in cold_rows), 3),
+        "ttft_s_cold_raw_median": round(med(r["raw"][0] for r in cold_rows), 3),
         "ttft_s_ours_median": round(med(r["ours"][0] for r in rows), 3),
         "ttft_s_raw_median": round(med(r["raw"][0] for r in rows), 3),
         "ttft_ratio_ours_over_raw": round(med(r["ours"][0] for r in rows)
@@ -98,6 +128,9 @@ def main() -> None:
                                             / med(r["raw"][1] for r in rows), 3),
     }
     print(json.dumps(report, indent=2))
+    if args.out:
+        Path(args.out).write_text(json.dumps({"report": report, "rows": rows + cold_rows},
+                                             indent=2))
 
 
 if __name__ == "__main__":

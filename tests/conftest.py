@@ -62,7 +62,8 @@ class FakeGenerator:
     def count_text(self, text: str) -> int:
         return len(text.split())
 
-    def stream(self, messages, *, max_tokens: int, temperature: float) -> Iterator[str]:
+    def stream(self, messages, *, max_tokens: int, temperature: float,
+               grammar: str | None = None) -> Iterator[str]:
         self.calls.append(list(messages))
         text = self.reply(messages)
         for i in range(0, len(text), 7):

@@ -55,3 +55,23 @@ def test_a_sentence_comparing_two_papers_cites_both():
     out = check("DotaMath uses code assistance while DeepSeek-Prover generates Lean 4 proof data.",
                 _sources())
     assert out.supported and {c.number for c in out.citations} == {1, 2}
+
+
+def test_names_listed_together_are_completed_from_each_papers_source():
+    out = check("DeepSeek-Prover and DotaMath reach 46.3% and 64.8% [1].", _sources())
+    assert out.supported and {c.number for c in out.citations} == {1, 2}
+    assert out.removed == ()
+
+
+def test_a_claim_about_a_titled_paper_that_it_does_not_support_is_removed():
+    papers = [Source("c", "Critical Tokens Matter: Token-Level Contrastive Estimation",
+                     "We propose cDPO, which identifies critical tokens in reasoning.", 0.6,
+                     abstract="We propose cDPO, which identifies critical tokens in reasoning.",
+                     number=1),
+              Source("d", "DySpec: Faster Speculative Decoding",
+                     "DySpec is an algorithm that drafts tokens with a dynamic token tree.", 0.5,
+                     abstract="DySpec is an algorithm that drafts tokens with a dynamic token tree.",
+                     number=2)]
+    out = check("The algorithm of the Critical Tokens Matter paper is DySpec [2].", papers)
+    assert out.text == NO_ANSWER and out.removed
+    assert check("The Critical Tokens Matter paper proposes cDPO [1].", papers).supported

@@ -105,3 +105,64 @@ def test_gpu_layers_setting_is_accepted_on_a_cpu_build(bundled_index):
     a = Assistant(Settings(data_dir=bundled_index, model=str(real_model("smollm2-135m")),
                            n_ctx=2048, max_tokens=32, n_gpu_layers=-1))
     _check_structure(a.ask("What is DotaMath?"))
+
+
+def test_cli_chat_resolves_a_follow_up(bundled_index):
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant", "chat"], input="What is DotaMath?\n"
+        "And what about its GSM8K score?\n", capture_output=True, text=True,
+        env=_env(bundled_index), cwd=ROOT, timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "(searched for: What about DotaMath's GSM8K score?)" in out.stdout
+
+
+def test_qwen_follow_up_answers_from_the_same_paper(qwen_assistant):
+    from assistant import Conversation
+
+    chat = Conversation(qwen_assistant)
+    first = chat.ask("What score does DotaMath-deepseek-7B achieve on the MATH dataset?")
+    assert "64.8" in first.text
+    follow = chat.ask("And what about its GSM8K score?")
+    _check_structure(follow)
+    assert follow.standalone == "What about DotaMath's GSM8K score?"
+    assert "86.7" in follow.text and follow.citations[0].title.startswith("DotaMath")
+
+
+def test_static_instructions_are_reused_from_the_kv_cache(qwen_assistant):
+    """The second question evaluates only what follows the system message: llama.cpp keeps
+    the KV state of the shared prefix."""
+    gen = qwen_assistant.generator
+    qwen_assistant.ask("What does SWE-RL use as its reward?")
+    evaluated: list[int] = []
+    real_eval = gen.llm.eval
+    gen.llm.eval = lambda tokens: (evaluated.append(len(tokens)), real_eval(tokens))[1]
+    try:
+        answer = qwen_assistant.ask("What accuracy does DeepSeek-Prover reach on miniF2F?")
+    finally:
+        gen.llm.eval = real_eval
+    system = gen.count_tokens([{"role": "system", "content": llm_system_prompt()}])
+    assert system > 100 and evaluated
+    assert evaluated[0] <= answer.prompt_tokens - system + 8  # the prompt minus the cached part
+
+
+def llm_system_prompt() -> str:
+    from assistant.prompting import NO_ANSWER, load_prompt
+
+    return load_prompt("system").format(no_answer=NO_ANSWER)
+
+
+def test_grammar_constrains_the_draft_to_cited_sentences(bundled_index):
+    import re
+
+    from assistant import Assistant, Settings
+    from tests.conftest import real_model
+
+    a = Assistant(Settings(data_dir=bundled_index, model=str(real_model("smollm2-135m")),
+                           n_ctx=2048, max_tokens=96, grammar=True))
+    events = list(a.ask_stream("What does SWE-RL use as its reward?"))
+    draft = "".join(e for e in events if isinstance(e, str))
+    sentence = r"[A-Za-z0-9(\"'][^\[\]\n]{3,300} (\[[1-9]\])+\."
+    assert re.fullmatch(rf"{re.escape(NO_ANSWER)}|{sentence}( {sentence}){{0,2}}", draft) or \
+        len(events) - 1 >= 96 - 2, draft  # or cut off by max_tokens mid-sentence
+    _check_structure(events[-1])

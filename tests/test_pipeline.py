@@ -143,3 +143,54 @@ def read_count(embedder):
 
 def test_bundled_corpus_is_in_the_project():
     assert BUNDLED.exists()
+
+
+def test_abstention_says_why(parts, tmp_path):
+    a, _, generator = parts
+    a.ingest(_write(tmp_path / "p.jsonl", _papers()))
+    generator.reply = lambda m: NO_ANSWER
+    declined = a.ask("How long do cats sleep?")
+    assert declined.abstained and declined.abstention == "model_declined"
+    generator.reply = lambda m: "Cats were first domesticated in Egypt around 7500 BC [1]."
+    invented = a.ask("How long do cats sleep?")
+    assert invented.abstained and invented.abstention == "unsupported"
+    assert invented.unsupported == ("Cats were first domesticated in Egypt around 7500 BC.",)
+    assert a.ask("How long do cats sleep?").abstention == "unsupported"
+    generator.reply = lambda m: ("Domestic cats sleep for sixteen hours per day [1]. "
+                                 "They dream of tuna 42 times a night [1].")
+    mixed = a.ask("How long do cats sleep?")
+    assert not mixed.abstained and mixed.abstention == ""
+    assert mixed.text == "Domestic cats sleep for sixteen hours per day [1]."
+    assert mixed.unsupported == ("They dream of tuna 42 times a night.",)
+
+
+def test_prompt_holds_only_the_budgeted_sentences(settings, tmp_path):
+    generator = FakeGenerator(lambda m: "Domestic cats sleep for sixteen hours per day [1].")
+    a = Assistant(settings.replace(context_tokens=20), embedder=FakeEmbedder(),
+                  generator=generator)
+    a.ingest(_write(tmp_path / "p.jsonl", _papers()))
+    a.ask("How long do cats sleep per day?")
+    system, user = generator.calls[0]
+    assert "Domestic cats sleep for sixteen hours per day." in user["content"]
+    assert "Older cats sleep even longer" not in user["content"]  # over the 20-token budget
+    assert system["content"] == generator.calls[0][0]["content"]
+    a.ask("What does the borrow checker reject?")
+    assert generator.calls[1][0] == system  # the static instructions come first, unchanged
+
+
+def test_conversation_rewrites_follow_ups_for_retrieval(parts, tmp_path):
+    from assistant import Conversation
+
+    a, _, generator = parts
+    a.ingest(_write(tmp_path / "p.jsonl", _papers()))
+    generator.reply = lambda m: ("Honeybees navigate using the waggle dance [1]."
+                                 if "honeybee" in m[-1]["content"].split("Question:")[-1].lower()
+                                 else "Domestic cats sleep for sixteen hours per day [1].")
+    chat = Conversation(a)
+    first = chat.ask("How do honeybees navigate to food?")
+    assert first.citations[0].paper_id == "bees" and first.standalone == ""
+    follow = chat.ask("And what encodes its direction?")
+    assert follow.standalone == "What encodes Honeybee navigation's direction?"
+    assert follow.sources[0].paper_id == "bees"
+    assert follow.question == "And what encodes its direction?"
+    assert len(chat.history) == 2

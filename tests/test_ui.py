@@ -85,14 +85,25 @@ def test_chat_page_in_headless_chromium(server, tmp_path):
         page.get_by_text("94 papers indexed").wait_for(timeout=180_000)
         page.locator("#question textarea").fill("What is DotaMath?")
         page.locator("#ask").click()
-        page.wait_for_function(
-            "() => /Cited papers|No source supports/.test("
-            "document.querySelector('#sources').innerText)", timeout=180_000)
+        done = ("() => /Cited papers|Declined/.test("
+                "document.querySelector('#sources').innerText)")
+        page.wait_for_function(done, timeout=180_000)
         sources = page.locator("#sources").inner_text()
+        # a follow-up in the same conversation is rewritten with the first question's subject
+        page.locator("#question textarea").fill("What about its GSM8K score?")
+        page.locator("#ask").click()
+        page.get_by_text("Searched for:").wait_for(timeout=180_000)
+        page.wait_for_function(done, timeout=180_000)
+        follow = page.locator("#sources").inner_text()
         chat = page.locator("#chat").inner_text()
         page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+        # a new conversation forgets the subject
+        page.locator("#new").click()
+        page.wait_for_function("() => !document.querySelector('#chat').innerText"
+                               ".includes('GSM8K')", timeout=30_000)
         browser.close()
-    assert "What is DotaMath?" in chat
-    assert "Cited papers" in sources or "No source supports" in sources
+    assert "What is DotaMath?" in chat and "What about its GSM8K score?" in chat
+    assert "Cited papers" in sources or "Declined" in sources
+    assert "Searched for: What about DotaMath's GSM8K score?" in follow
     outside = [u for u in requested if not u.startswith(("http://127.0.0.1", "data:", "blob:"))]
     assert outside == [], f"the page fetched from outside: {outside[:5]}"
