@@ -44,11 +44,15 @@ def _stem(word: str) -> str:
 
 
 def content_words(text: str) -> set[str]:
+    """Lower-cased, lightly stemmed words without stop words; a hyphenated word also gives
+    its parts ("GRPO-based" -> grpo-based, grpo, based)."""
     words = set()
-    for word in _WORD.findall(text.lower().replace("\\", "")):
-        if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
-            continue
-        words.add(_stem(word))
+    for token in _WORD.findall(text.lower().replace("\\", "")):
+        parts = [p for p in token.split("-") if len(p) > 1] if "-" in token else []
+        for word in [token, *parts]:
+            if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
+                continue
+            words.add(_stem(word))
     return words
 
 
@@ -168,6 +172,9 @@ def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked
     titles = [names(s.title.split(":")[0]) for s in sources]
     title_words = [content_words(s.title.split(":")[0]) for s in sources]
     asked_about = _named(question, titles, title_words)
+    if not names(question) <= set().union(set(), *(titles[n - 1] for n in asked_about)):
+        asked_about = set()  # the question names something no title does: keep out of it
+    q_words = content_words(question)
     kept: list[tuple[str, list[int]]] = []
     removed: list[str] = []
     claims_by_number: dict[int, list[set[str]]] = {}
@@ -207,6 +214,10 @@ def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked
         # a question about named papers is answered from those papers, not from a neighbour
         if asked_about and not asked_about & set(numbers):
             numbers = []
+        # a sentence that only restates the question and the cited title answers nothing (one
+        # citing several papers does: it says which papers)
+        if len(numbers) == 1 and not claim - q_words - title_words[numbers[0] - 1]:
+            numbers = []
         if not numbers:
             removed.append(clean)
             continue  # unsupported: dropped
@@ -224,7 +235,6 @@ def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked
             pieces.append(f"{clean} {marks}")
         else:
             pieces.append(clean)
-    q_words = content_words(question)
     citations = tuple(
         Citation(n, sources[n - 1].paper_id, sources[n - 1].title,
                  _quote(sources[n - 1], claims_by_number[n], q_words))

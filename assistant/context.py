@@ -38,8 +38,12 @@ _FIGURE = re.compile(r"\d")
 
 
 def sentence_scores(question: str, sentences: Sequence[str],
-                    cosines: Sequence[float] | None = None) -> list[float]:
+                    cosines: Sequence[float] | None = None, title: str = "") -> list[float]:
+    """Words of the question that are also words of the paper's title only say which paper
+    is meant; the answer is in the sentence that matches the rest of the question."""
     q_words = content_words(question)
+    rest = q_words - content_words(title)
+    q_words = rest or q_words
     wants_figure = bool(_WANTS_FIGURE.search(question))
     wants_name = bool(_WANTS_NAME.search(question))
     q_names = names(question)
@@ -74,7 +78,8 @@ def compress(
         texts = [abstract[a:b] for a, b in s]
         spans.append(s)
         scores.append([v - _RANK_PENALTY * rank for v in
-                       sentence_scores(question, texts, cosines.get(source.paper_id))])
+                       sentence_scores(question, texts, cosines.get(source.paper_id),
+                                       source.title)])
         costs.append([count(t) + 1 for t in texts])
         used += count(short_title(source.title)) + 4  # "[n] title\n" and the blank line
     chosen: list[set[int]] = [set() for _ in sources]

@@ -37,9 +37,8 @@ def subject_of(history: Sequence[Answer]) -> str:
 
 
 def _name(title: str) -> str:
-    if ":" in title:
-        return title.split(":", 1)[0].strip()
-    return short_title(title)
+    """A paper's name: the "Name" of "Name: subtitle", else its title."""
+    return short_title(title) or title
 
 
 def needs_context(question: str) -> bool:

@@ -23,11 +23,12 @@ PLACEHOLDERS = {
 }
 
 
-def short_title(title: str, limit: int = 70) -> str:
-    """The title, or for a long "Name: subtitle" title its name part."""
-    if len(title) > limit and ":" in title[:limit]:
+def short_title(title: str, limit: int = 40) -> str:
+    """How the prompt names a paper: the name part of a "Name: subtitle" title, else nothing
+    (small models asked "what is X called?" answer with a whole title when they see one)."""
+    if ":" in title and len(title.split(":", 1)[0].strip()) <= limit:
         return title.split(":", 1)[0].strip()
-    return title
+    return ""
 
 
 def prompts_dir() -> Path:
@@ -78,7 +79,8 @@ class Prompt:
 
 def render(question: str, sources: Sequence[Source]) -> list[dict[str, str]]:
     body = "\n\n".join(
-        load_prompt("source").format(number=s.number, title=short_title(s.title), text=s.text)
+        "\n".join(line.rstrip() for line in load_prompt("source").format(
+            number=s.number, title=short_title(s.title), text=s.text).splitlines())
         for s in sources
     )
     return [

@@ -76,7 +76,7 @@ def test_retrieved_abstracts_reach_the_prompt_and_citations_check(parts, tmp_pat
     answer = a.ask("How long do cats sleep?")
     prompt = generator.calls[0][-1]["content"]
     assert "Domestic cats sleep for sixteen hours per day." in prompt
-    assert "[1] Feline sleep patterns" in prompt
+    assert "[1]\nDomestic cats" in prompt  # no name part in the title: the prompt shows none
     assert not answer.abstained and answer.citations[0].paper_id == "cats"
     assert answer.citations[0].quote == "Domestic cats sleep for sixteen hours per day."
     assert answer.sources[0].number == 1

@@ -8,14 +8,17 @@ from tests.conftest import FakeGenerator
 
 def _source(i: int, words: int = 50) -> Source:
     text = " ".join(f"Sentence {i}.{j} has several plain words." for j in range(words // 6 + 1))
-    return Source(f"p{i}", f"Title {i}", text, 0.9 - i / 10, abstract=text)
+    return Source(f"p{i}", f"Name{i}: a long subtitle {i}", text, 0.9 - i / 10, abstract=text)
 
 
 def test_prompt_files_have_their_placeholders():
     prompting.check_prompts()
     messages = prompting.render("Why?", [_source(1)])
     assert messages[0]["role"] == "system" and prompting.NO_ANSWER in messages[0]["content"]
-    assert "[0] Title 1" in messages[1]["content"] and "Question: Why?" in messages[1]["content"]
+    assert "[0] Name1\n" in messages[1]["content"] and "Question: Why?" in messages[1]["content"]
+    assert "subtitle" not in messages[1]["content"]  # the prompt names papers, not titles
+    untitled = prompting.render("Why?", [Source("p", "A title without a name part", "T.", 0.5)])
+    assert "[1]\nT." in untitled[1]["content"] or "[0]\nT." in untitled[1]["content"]
 
 
 def test_bad_placeholder_is_refused(tmp_path):
