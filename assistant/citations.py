@@ -43,11 +43,27 @@ def _stem(word: str) -> str:
     return word
 
 
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_SCALED = re.compile(r"\b(\d+(?:\.\d+)?)\s?([km])\b")
+
+
+def _numbers_plain(text: str) -> str:
+    """"15,000" and "15K" both read 15000; "2.4 M" reads 2400000."""
+    text = _THOUSANDS.sub("", text)
+
+    def expand(m: re.Match) -> str:
+        value = float(m.group(1)) * (1000 if m.group(2) == "k" else 1_000_000)
+        return str(int(value)) if value.is_integer() else m.group(0)
+
+    return _SCALED.sub(expand, text)
+
+
 def content_words(text: str) -> set[str]:
     """Lower-cased, lightly stemmed words without stop words; a hyphenated word also gives
-    its parts ("GRPO-based" -> grpo-based, grpo, based)."""
+    its parts ("GRPO-based" -> grpo-based, grpo, based); numbers lose thousands separators
+    and K/M suffixes."""
     words = set()
-    for token in _WORD.findall(text.lower().replace("\\", "")):
+    for token in _WORD.findall(_numbers_plain(text.lower().replace("\\", ""))):
         parts = [p for p in token.split("-") if len(p) > 1] if "-" in token else []
         for word in [token, *parts]:
             if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
@@ -214,10 +230,13 @@ def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked
         # a question about named papers is answered from those papers, not from a neighbour
         if asked_about and not asked_about & set(numbers):
             numbers = []
-        # a sentence that only restates the question and the cited title answers nothing (one
-        # citing several papers does: it says which papers)
-        if len(numbers) == 1 and not claim - q_words - title_words[numbers[0] - 1]:
-            numbers = []
+        # a sentence that only restates the question, or only echoes the cited paper's title,
+        # answers nothing (one citing several papers does: it says which papers)
+        if len(numbers) == 1:
+            title = title_words[numbers[0] - 1]
+            echoed = title and len(claim & title) >= 0.8 * len(title)
+            if not claim - q_words - (title if echoed else set()):
+                numbers = []
         if not numbers:
             removed.append(clean)
             continue  # unsupported: dropped

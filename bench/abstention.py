@@ -28,6 +28,8 @@ def main() -> None:
     for name in ("questions.jsonl", "out_of_corpus.jsonl"):
         for line in (ROOT / "eval" / name).read_text().splitlines():
             q = json.loads(line)
+            if q.get("after"):
+                continue  # a follow-up is searched as rewritten from its conversation
             top = assistant.search(q["question"], k=1)
             rows.append((q["id"], bool(q.get("gold")), top[0].relevance if top else 0.0))
     answerable = [r for r in rows if r[1]]

@@ -39,11 +39,9 @@ class Recording(LlamaCppGenerator):
     """The real generator, remembering the last messages it was given."""
 
     last_messages: list = []
-    cold = False
 
     def stream(self, messages, **kw):
         self.last_messages = list(messages)
-        prime(self, messages, cold=self.cold)
         return super().stream(messages, **kw)
 
 
@@ -71,8 +69,7 @@ def timed(events) -> tuple[float, float, int]:
     return ttft, tps, n
 
 
-def raw_stream(gen: LlamaCppGenerator, messages, max_tokens: int, *, cold: bool):
-    prime(gen, messages, cold=cold)
+def raw_stream(gen: LlamaCppGenerator, messages, max_tokens: int):
     for chunk in gen.llm.create_chat_completion(messages=messages, max_tokens=max_tokens,
                                                 temperature=0.0, stream=True, seed=0):
         piece = chunk["choices"][0]["delta"].get("content")
@@ -93,14 +90,16 @@ def main() -> None:
     assistant = Assistant(settings, generator=gen)
     assistant.ensure_bundled()
     assistant.ask("warm up")  # load models
+    system = prompting.render("", [])[0]
     rows = []
     for question in QUESTIONS:
         for run in range(args.runs + 1):
             cold = run == args.runs  # the last run of each question starts from an empty cache
-            gen.cold = cold
+            prime(gen, [system], cold=cold)  # outside the timings
             ours = timed(e for e in assistant.ask_stream(question) if not isinstance(e, Answer))
             messages = gen.last_messages
-            raw = timed(raw_stream(gen, messages, settings.max_tokens, cold=cold))
+            prime(gen, [system], cold=cold)
+            raw = timed(raw_stream(gen, messages, settings.max_tokens))
             sources = assistant.search(question, settings.top_k)
             whole = prompting.render(question, [replace(s, number=i, text=s.abstract) for i, s
                                                 in enumerate(sources, start=1)])

@@ -75,3 +75,27 @@ def test_a_claim_about_a_titled_paper_that_it_does_not_support_is_removed():
     out = check("The algorithm of the Critical Tokens Matter paper is DySpec [2].", papers)
     assert out.text == NO_ANSWER and out.removed
     assert check("The Critical Tokens Matter paper proposes cDPO [1].", papers).supported
+
+
+def test_restating_the_question_or_echoing_the_title_is_no_answer():
+    src = [Source("b", "AlgoPerf: Benchmarking Training Algorithms", "AlgoPerf times training "
+                  "to a target on fixed hardware.", 0.6, abstract="AlgoPerf times training to a "
+                  "target on fixed hardware.", number=1)]
+    question = "What does AlgoPerf time?"
+    assert check("AlgoPerf times training [1].", src, question).supported
+    echo = check("AlgoPerf [1].", src, question)
+    assert not echo.supported and echo.removed == ("AlgoPerf.",)
+    assert not check("What does AlgoPerf time [1]?", src, question).supported
+    # the answer may be a word of the title, as long as the sentence is more than the title
+    titled = [Source("c", "Can 1B LLM Surpass 405B LLM? Rethinking Test-Time Scaling",
+                     "A 1B LLM can exceed a 405B LLM on MATH-500.", 0.6,
+                     abstract="A 1B LLM can exceed a 405B LLM on MATH-500.", number=1)]
+    assert check("A 1B LLM can exceed a 405B LLM on MATH-500 [1].", titled,
+                 "Which larger model can a 1B LLM exceed on MATH-500?").supported
+
+
+def test_figures_match_across_thousands_separators_and_k_suffixes():
+    src = [Source("m", "MathVerse", "MathVerse holds 15K test samples.", 0.6,
+                  abstract="MathVerse holds 15K test samples.", number=1)]
+    assert check("MathVerse contains 15,000 test samples [1].", src).supported
+    assert not check("MathVerse contains 16,000 test samples [1].", src).supported

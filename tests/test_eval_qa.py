@@ -24,11 +24,31 @@ def test_qa_evaluation_counts_accuracy_citations_and_declines(tmp_path):
     report = run(a, load_questions(questions))
     assert report["answerable"] == 2 and report["unanswerable"] == 1
     assert report["retrieval_hit_at_5"] == 1.0
-    # the fake always answers about cats: right for "a"; for "b" it cites the cats paper,
-    # which supports the sentence but is not gold
+    # the fake always answers about cats: right for "a"; for "b" the prompt holds only the
+    # bees paper, so the cats sentence is unsupported and removed: a decline, not a wrong cite
     assert report["answer_accuracy"] == 0.5
-    assert report["citation_precision"] == 0.5
+    assert report["citation_precision"] == 1.0
     assert report["answers_without_citation"] == 0
     assert report["decline_rate_unanswerable"] == 1.0
-    assert report["decline_rate_answerable"] == 0.0
+    assert report["decline_rate_answerable"] == 0.5
+    assert report["abstentions"] == {"not_covered": 1, "model_declined": 0, "unsupported": 1}
     assert [d["correct"] for d in report["details"]] == [True, False, True]
+
+
+def test_follow_up_questions_are_asked_in_the_conversation_of_their_first(tmp_path):
+    corpus = _write(tmp_path / "p.jsonl", _papers())
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps(q) for q in [
+        {"id": "a", "question": "How long do cats sleep?", "gold": ["cats"],
+         "answers": ["sixteen hours"]},
+        {"id": "f", "after": "a", "question": "And how long do they nap?", "gold": ["cats"],
+         "answers": ["sixteen hours"]},
+    ]))
+    a = Assistant(Settings(data_dir=tmp_path / "i", min_relevance=0.0), embedder=FakeEmbedder(),
+                  generator=FakeGenerator(lambda m: "Domestic cats sleep for sixteen hours per day [1]."))
+    a.ingest(corpus)
+    report = run(a, load_questions(questions))
+    follow = report["details"][1]
+    assert follow["standalone"] == "How long do Feline sleep patterns nap?"
+    assert follow["correct"] and report["decode_tokens_per_s_median"] is not None
+    assert set(report["abstentions"]) == {"not_covered", "model_declined", "unsupported"}
