@@ -5,23 +5,29 @@ from assistant.eval_qa import load_questions, run
 from tests.conftest import FakeEmbedder, FakeGenerator
 from tests.test_pipeline import _papers, _write
 
+CATS = "Domestic cats sleep for sixteen hours per day [1]."
+
+
+def _evaluate(tmp_path, questions: list[dict], min_relevance: float) -> dict:
+    """Run the QA evaluation over the three-paper corpus with a fake that answers about cats."""
+    corpus = _write(tmp_path / "p.jsonl", _papers())
+    path = tmp_path / "q.jsonl"
+    path.write_text("\n".join(json.dumps(q) for q in questions))
+    a = Assistant(Settings(data_dir=tmp_path / "i", min_relevance=min_relevance),
+                  embedder=FakeEmbedder(), generator=FakeGenerator(lambda m: CATS))
+    a.ingest(corpus)
+    return run(a, load_questions(path))
+
 
 def test_qa_evaluation_counts_accuracy_citations_and_declines(tmp_path):
-    corpus = _write(tmp_path / "p.jsonl", _papers())
-    questions = tmp_path / "q.jsonl"
-    questions.write_text("\n".join(json.dumps(q) for q in [
+    report = _evaluate(tmp_path, [
         {"id": "a", "question": "How long do cats sleep?", "gold": ["cats"],
          "answers": ["sixteen hours"]},
         {"id": "b", "question": "How do honeybees share food locations?",
          "gold": ["Honeybee navigation"], "answers": ["waggle dance"]},
         {"id": "u", "question": "quarterly revenue of shipping conglomerates", "gold": [],
          "answers": []},
-    ]))
-    generator = FakeGenerator(lambda m: "Domestic cats sleep for sixteen hours per day [1].")
-    a = Assistant(Settings(data_dir=tmp_path / "i", min_relevance=0.5), embedder=FakeEmbedder(),
-                  generator=generator)
-    a.ingest(corpus)
-    report = run(a, load_questions(questions))
+    ], min_relevance=0.5)
     assert report["answerable"] == 2 and report["unanswerable"] == 1
     assert report["retrieval_hit_at_5"] == 1.0
     # the fake always answers about cats: right for "a"; for "b" the prompt holds only the
@@ -36,18 +42,12 @@ def test_qa_evaluation_counts_accuracy_citations_and_declines(tmp_path):
 
 
 def test_follow_up_questions_are_asked_in_the_conversation_of_their_first(tmp_path):
-    corpus = _write(tmp_path / "p.jsonl", _papers())
-    questions = tmp_path / "q.jsonl"
-    questions.write_text("\n".join(json.dumps(q) for q in [
+    report = _evaluate(tmp_path, [
         {"id": "a", "question": "How long do cats sleep?", "gold": ["cats"],
          "answers": ["sixteen hours"]},
         {"id": "f", "after": "a", "question": "And how long do they nap?", "gold": ["cats"],
          "answers": ["sixteen hours"]},
-    ]))
-    a = Assistant(Settings(data_dir=tmp_path / "i", min_relevance=0.0), embedder=FakeEmbedder(),
-                  generator=FakeGenerator(lambda m: "Domestic cats sleep for sixteen hours per day [1]."))
-    a.ingest(corpus)
-    report = run(a, load_questions(questions))
+    ], min_relevance=0.0)
     follow = report["details"][1]
     assert follow["standalone"] == "How long do Feline sleep patterns nap?"
     assert follow["correct"] and report["decode_tokens_per_s_median"] is not None
