@@ -108,3 +108,14 @@ def compress(
             last = j
         out.append(replace(source, text=" ".join(pieces)))
     return out
+
+
+def closest_sentence(question: str, source: Source,
+                     cosines: Sequence[float] | None = None) -> str:
+    """The abstract sentence, among those the model saw (`source.text`), that best matches
+    the question."""
+    abstract = source.abstract or source.text
+    sentences = [abstract[a:b] for a, b in split_sentences(abstract)] or [abstract]
+    scores = sentence_scores(question, sentences, cosines, source.title)
+    shown = [i for i, t in enumerate(sentences) if t in source.text] or range(len(sentences))
+    return sentences[max(shown, key=scores.__getitem__)]

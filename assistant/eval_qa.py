@@ -136,6 +136,8 @@ def summarize(results: list[Result]) -> dict:
             (r.answer.completion_tokens - 1) / (r.total_s - r.first_token_s) for r in generated
             if r.answer.completion_tokens > 1 and r.total_s > r.first_token_s), 2)
         if generated else None,
+        "hedged": sum(1 for r in results if r.answer.hedged),
+        "hedged_correct": sum(1 for r in results if r.answer.hedged and r.correct),
         "abstentions": {reason: sum(1 for r in results if r.answer.abstention == reason)
                         for reason in ("not_covered", "model_declined", "unsupported")},
         "prompt_tokens_median": statistics.median(r.answer.prompt_tokens for r in generated)
@@ -144,7 +146,7 @@ def summarize(results: list[Result]) -> dict:
             {"id": r.question.id, "question": r.question.question, "correct": r.correct,
              "hit_at_5": r.hit_at_5, "abstained": r.answer.abstention or False,
              "text": r.answer.text, "unsupported": list(r.answer.unsupported),
-             "standalone": r.answer.standalone,
+             "standalone": r.answer.standalone, "hedged": r.answer.hedged,
              "cited": [c.title for c in r.answer.citations],
              "first_token_s": round(r.first_token_s, 3)}
             for r in results

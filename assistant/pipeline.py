@@ -15,7 +15,7 @@ from .ingest import Progress, ingest
 from .models import resolve_embedder, resolve_model
 from .retrieval import Filters, Retriever
 from .settings import Settings, bundled_corpus
-from .types import Answer, IngestReport, Source
+from .types import Answer, Citation, IngestReport, Source
 
 _MAX_QUESTION_CHARS = 2000
 
@@ -160,11 +160,30 @@ class Assistant:
         checked = citations.check("".join(pieces), prompt.sources, question)
         reason = "" if checked.supported else \
             "model_declined" if checked.declined else "unsupported"
+        if reason == "unsupported" and prompt.sources[0].relevance >= self.settings.hedge_relevance:
+            yield self._hedge(asked, standalone, question, prompt, cosines, checked, len(pieces))
+            return
         yield Answer(
             question=asked, text=checked.text, citations=checked.citations,
             sources=tuple(prompt.sources), abstained=not checked.supported,
             prompt_tokens=prompt.tokens, completion_tokens=len(pieces), abstention=reason,
             unsupported=checked.removed, standalone=_changed(standalone, asked),
+        )
+
+
+    def _hedge(self, asked: str, standalone: str, question: str, prompt, cosines,
+               checked, completion_tokens: int) -> Answer:
+        """The draft failed the check but the best paper is clearly on topic: quote its
+        closest sentence, saying that it is a quote, rather than decline."""
+        source = prompt.sources[0]
+        quote = context.closest_sentence(question, source, cosines.get(source.paper_id))
+        text = f'The abstracts do not state it in so many words; the closest passage: "{quote}" [1].'
+        return Answer(
+            question=asked, text=text,
+            citations=(Citation(1, source.paper_id, source.title, quote),),
+            sources=tuple(prompt.sources), prompt_tokens=prompt.tokens,
+            completion_tokens=completion_tokens, unsupported=checked.removed,
+            standalone=_changed(standalone, asked), hedged=True,
         )
 
 

@@ -101,6 +101,11 @@ class Settings:
         "Token budget of the sources in the prompt: the sentences of the retrieved abstracts "
         "that bear most on the question, with their titles.", default=200,
     )
+    hedge_relevance: float = _describe(
+        "When the check removes every sentence of the model's draft but the best paper's "
+        "relevance reaches this, answer with that paper's closest sentence, quoted and marked "
+        "as such, instead of declining (above 1: never).", default=0.8,
+    )
     min_relevance: float = _describe(
         "Relevance (0..1, calibrated on the bundled question set) the best paper must reach, "
         "else the assistant declines without calling the model.",

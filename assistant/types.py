@@ -88,6 +88,7 @@ class Answer:
     abstention: str = ""
     unsupported: tuple[str, ...] = ()  # sentences the model wrote that no source supports
     standalone: str = ""  # the follow-up question rewritten for retrieval ("" if unchanged)
+    hedged: bool = False  # the model's draft failed the check: the text quotes the closest passage
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +98,7 @@ class Answer:
             "abstention": self.abstention,
             "unsupported": list(self.unsupported),
             "standalone": self.standalone,
+            "hedged": self.hedged,
             "citations": [c.to_dict() for c in self.citations],
             "sources": [s.to_dict() for s in self.sources],
             "prompt_tokens": self.prompt_tokens,

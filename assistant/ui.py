@@ -70,6 +70,9 @@ def sources_html(answer: Answer) -> str:
         parts.append("<div class='unsupported'><h4>Removed: no source supports these</h4><ul>")
         parts += [f"<li><del>{html.escape(t)}</del></li>" for t in answer.unsupported]
         parts.append("</ul></div>")
+    if answer.hedged:
+        parts.append("<p class='hedged'><em>The model's draft was not supported by the sources; "
+                     "the answer quotes the closest passage instead.</em></p>")
     if answer.abstained and not answer.citations:
         why = ABSTENTIONS.get(answer.abstention, "no source supports an answer")
         return "".join(parts) + f"<p class='abstained'><em>Declined: {html.escape(why)}.</em></p>"

@@ -72,7 +72,8 @@ class FakeGenerator:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "index", models_dir=tmp_path / "models", min_relevance=0.0)
+    return Settings(data_dir=tmp_path / "index", models_dir=tmp_path / "models", min_relevance=0.0,
+                    hedge_relevance=1.01)  # fakes never hedge unless a test asks
 
 
 def real_model(name: str) -> Path:

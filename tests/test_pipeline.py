@@ -194,3 +194,21 @@ def test_conversation_rewrites_follow_ups_for_retrieval(parts, tmp_path):
     assert follow.sources[0].paper_id == "bees"
     assert follow.question == "And what encodes its direction?"
     assert len(chat.history) == 2
+
+
+def test_a_failed_draft_on_a_clearly_relevant_paper_is_hedged_with_a_quote(settings, tmp_path):
+    generator = FakeGenerator(lambda m: "Cats were first domesticated in Egypt around 7500 BC [1].")
+    hedging = Assistant(settings.replace(hedge_relevance=0.0), embedder=FakeEmbedder(),
+                        generator=generator)
+    hedging.ingest(_write(tmp_path / "p.jsonl", _papers()))
+    answer = hedging.ask("How many hours per day do domestic cats sleep?")
+    assert answer.hedged and not answer.abstained and answer.abstention == ""
+    assert answer.text == ('The abstracts do not state it in so many words; the closest passage: '
+                           '"Domestic cats sleep for sixteen hours per day." [1].')
+    assert answer.citations[0].paper_id == "cats"
+    assert answer.citations[0].quote == "Domestic cats sleep for sixteen hours per day."
+    assert answer.unsupported == ("Cats were first domesticated in Egypt around 7500 BC.",)
+    never = Assistant(settings.replace(hedge_relevance=1.01, data_dir=hedging.settings.data_dir),
+                      embedder=FakeEmbedder(), generator=generator)
+    declined = never.ask("How many hours per day do domestic cats sleep?")
+    assert declined.abstained and declined.abstention == "unsupported" and not declined.hedged
