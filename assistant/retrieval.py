@@ -178,8 +178,9 @@ class Retriever:
         paper_vecs = np.stack([_unit(self._matrix[self._rows[pid]].mean(axis=0)) for pid in ids])
         lex = np.array([lexical[self._position[pid]] if pid in self._position else 0.0
                         for pid in ids], dtype=np.float32)
-        dense = self._dense(ids, paper_vecs, vector)
-        extra = self._extra(ids, query, vector) if mode == "hybrid" else []
+        best_chunk = np.array([best[pid].score for pid in ids], dtype=np.float32)
+        dense = self._dense(best_chunk, paper_vecs, vector)
+        extra = self._extra(ids, query, vector, best_chunk) if mode == "hybrid" else []
         fused = self._fuse(dense, lex, mode, extra)
         if s.feedback and len(ids) > s.feedback:
             # pseudo-relevance feedback from the first ranking's best papers: Rocchio on the
@@ -187,15 +188,17 @@ class Retriever:
             top_f = np.argsort(-fused, kind="stable")[: s.feedback]
             if mode != "bm25" and s.feedback_weight:
                 moved = _unit(vector + s.feedback_weight * paper_vecs[top_f].mean(axis=0))
-                dense = self._dense(ids, paper_vecs, moved)
+                moved_best = np.array([float((self._matrix[self._rows[pid]] @ moved).max())
+                                       for pid in ids], dtype=np.float32)
+                dense = self._dense(moved_best, paper_vecs, moved)
             if mode != "dense" and s.feedback_terms:
                 fb = self.index.get_papers([ids[i] for i in top_f])
                 terms = self.lexical.expansion(
                     query, [f"{p.title} {p.abstract}" for p in fb.values()], s.feedback_terms)
-                extra = self.lexical.token_scores(terms)
+                expanded = self.lexical.token_scores(terms)
                 lex = lex + s.feedback_term_weight * np.array(
-                    [extra[self._position[pid]] if pid in self._position else 0.0 for pid in ids],
-                    dtype=np.float32)
+                    [expanded[self._position[pid]] if pid in self._position else 0.0
+                     for pid in ids], dtype=np.float32)
             fused = self._fuse(dense, lex, mode, extra)
         order = list(np.argsort(-fused, kind="stable"))
         if diversify and len(order) > k:
@@ -239,16 +242,16 @@ class Retriever:
         vector = self._query_vector(" ".join(query.split()))
         return {pid: self._sent_matrix[self._sent_rows[pid]] @ vector for pid in have}
 
-    def _dense(self, ids: list[str], paper_vecs: np.ndarray, query_vec: np.ndarray) -> np.ndarray:
+    def _dense(self, best_chunk: np.ndarray, paper_vecs: np.ndarray,
+               query_vec: np.ndarray) -> np.ndarray:
         """Paper score: best chunk cosine, blended with the cosine of the paper's mean vector."""
         w = self.settings.paper_vector_weight
-        best_chunk = np.array([float((self._matrix[self._rows[pid]] @ query_vec).max())
-                               for pid in ids], dtype=np.float32)
         if not w:
             return best_chunk
         return (1 - w) * best_chunk + w * (paper_vecs @ query_vec)
 
-    def _extra(self, ids: list[str], query: str, query_vec: np.ndarray) -> list[tuple[float, np.ndarray]]:
+    def _extra(self, ids: list[str], query: str, query_vec: np.ndarray,
+               best_chunk: np.ndarray) -> list[tuple[float, np.ndarray]]:
         """(weight, scores) of the signals that only the zscore fusion adds."""
         s = self.settings
         if s.fusion != "zscore":
@@ -258,7 +261,7 @@ class Retriever:
             scores = self._sent_matrix @ query_vec
             # a paper stored before sentence vectors existed falls back to its best chunk
             best = [float(scores[self._sent_rows[pid]].max()) if pid in self._sent_rows
-                    else float((self._matrix[self._rows[pid]] @ query_vec).max()) for pid in ids]
+                    else float(best_chunk[i]) for i, pid in enumerate(ids)]
             out.append((s.sentence_weight, np.array(best, dtype=np.float32)))
         if s.coverage_weight:
             coverage = self.lexical.coverage(query)

@@ -102,3 +102,11 @@ def test_relevance_is_a_probability_and_ranks_the_match_higher(assistant):
     assert all(0.0 <= h.relevance <= 1.0 for h in good + bad)
     assert good[0].paper_id == "bees" and good[0].relevance > 0.5
     assert not bad or bad[0].relevance < good[0].relevance
+
+
+def test_feedback_options_search_without_error(assistant):
+    """Pseudo-relevance feedback (off by default) still runs beside the z-score signals."""
+    settings = assistant.settings.replace(feedback=2, feedback_weight=0.5, feedback_terms=5)
+    feedback = Assistant(settings, embedder=FakeEmbedder(), generator=FakeGenerator())
+    hits = feedback.search("food locations of honeybees", k=4)
+    assert hits[0].paper_id == "bees" and len({h.paper_id for h in hits}) == 4
