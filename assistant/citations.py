@@ -169,6 +169,11 @@ def _joint(claim: set[str], required: set[str], evidence: list[set[str]],
     return []
 
 
+def _mentions(words: set[str], title: set[str]) -> bool:
+    """`words` hold most (80%) of the words of a title's name part."""
+    return bool(title) and len(words & title) >= 0.8 * len(title)
+
+
 def _named(text: str, titles: list[set[str]], title_words: list[set[str]]) -> set[int]:
     """Numbers of the sources that `text` names: by a name in the title ("Time-MoE") or by
     most of the words of the title's name part ("Clover", "the Critical Tokens Matter
@@ -176,7 +181,7 @@ def _named(text: str, titles: list[set[str]], title_words: list[set[str]]) -> se
     words, found = content_words(text), names(text)
     return {j + 1 for j in range(len(titles))
             if titles[j] & found
-            or title_words[j] and len(title_words[j] & words) >= 0.8 * len(title_words[j])}
+            or _mentions(words, title_words[j])}
 
 
 def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked:
@@ -207,24 +212,23 @@ def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked
             continue
         scores = [coverage(claim, ev, required) for ev in evidence]
         best = max(range(len(sources)), key=lambda i: scores[i]) + 1
-        valid = sorted(n for n in cited if 1 <= n <= len(sources) and scores[n - 1] >= SUPPORT)
+        in_range = sorted(n for n in cited if 1 <= n <= len(sources))
+        valid = [n for n in in_range if scores[n - 1] >= SUPPORT]
         named = _named(clean, titles, title_words)
-        in_range = sorted(n for n in cited if 1 <= n <= len(sources)) or sorted(named)
-        if len(in_range) >= 2 and set(in_range) <= named and \
-                _joint(claim, required, evidence, in_range, titles, []) == in_range:
-            numbers = in_range  # "DySpec and Clover propose ... [1][2]": each paper named
+        listed = in_range or sorted(named)
+        if len(listed) >= 2 and set(listed) <= named and \
+                _joint(claim, required, evidence, listed, titles, []) == listed:
+            numbers = listed  # "DySpec and Clover propose ... [1][2]": each paper named
         elif valid and scores[best - 1] - max(scores[n - 1] for n in valid) < MARGIN:
             numbers = valid
         elif scores[best - 1] >= SUPPORT:
             numbers = [best]
         else:
             # a sentence comparing papers is supported by its sources together
-            numbers = _joint(claim, required, evidence,
-                             sorted(n for n in cited if 1 <= n <= len(sources)), titles,
-                             _lists(clean))
+            numbers = _joint(claim, required, evidence, in_range, titles, _lists(clean))
         # a sentence about a paper named by its title must be supported by that paper
         about = [j + 1 for j, words in enumerate(title_words)
-                 if len(words) >= 2 and len(words & claim) >= 0.8 * len(words)]
+                 if len(words) >= 2 and _mentions(claim, words)]
         if about and not any(n in numbers or scores[n - 1] >= SUPPORT for n in about):
             numbers = []
         # a question about named papers is answered from those papers, not from a neighbour
@@ -234,8 +238,7 @@ def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked
         # answers nothing (one citing several papers does: it says which papers)
         if len(numbers) == 1:
             title = title_words[numbers[0] - 1]
-            echoed = title and len(claim & title) >= 0.8 * len(title)
-            if not claim - q_words - (title if echoed else set()):
+            if not claim - q_words - (title if _mentions(claim, title) else set()):
                 numbers = []
         if not numbers:
             removed.append(clean)

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import followup
 from .errors import CorpusError
 from .pipeline import Assistant
-from .types import Answer
+from .types import ABSTENTIONS, Answer
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def summarize(results: list[Result]) -> dict:
         "hedged": sum(1 for r in results if r.answer.hedged),
         "hedged_correct": sum(1 for r in results if r.answer.hedged and r.correct),
         "abstentions": {reason: sum(1 for r in results if r.answer.abstention == reason)
-                        for reason in ("not_covered", "model_declined", "unsupported")},
+                        for reason in ABSTENTIONS},
         "prompt_tokens_median": statistics.median(r.answer.prompt_tokens for r in generated)
         if generated else None,
         "details": [

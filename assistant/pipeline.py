@@ -18,6 +18,7 @@ from .settings import Settings, bundled_corpus
 from .types import Answer, Citation, IngestReport, Source
 
 _MAX_QUESTION_CHARS = 2000
+HISTORY_TURNS = 6  # earlier answers a conversation keeps to resolve follow-ups
 
 
 class Assistant:
@@ -161,7 +162,7 @@ class Assistant:
         reason = "" if checked.supported else \
             "model_declined" if checked.declined else "unsupported"
         if reason == "unsupported" and prompt.sources[0].relevance >= self.settings.hedge_relevance:
-            yield self._hedge(asked, standalone, question, prompt, cosines, checked, len(pieces))
+            yield self._hedge(asked, standalone, prompt, cosines, checked, len(pieces))
             return
         yield Answer(
             question=asked, text=checked.text, citations=checked.citations,
@@ -171,12 +172,12 @@ class Assistant:
         )
 
 
-    def _hedge(self, asked: str, standalone: str, question: str, prompt, cosines,
-               checked, completion_tokens: int) -> Answer:
+    def _hedge(self, asked: str, standalone: str, prompt, cosines, checked,
+               completion_tokens: int) -> Answer:
         """The draft failed the check but the best paper is clearly on topic: quote its
         closest sentence, saying that it is a quote, rather than decline."""
         source = prompt.sources[0]
-        quote = context.closest_sentence(question, source, cosines.get(source.paper_id))
+        quote = context.closest_sentence(standalone, source, cosines.get(source.paper_id))
         text = f'The abstracts do not state it in so many words; the closest passage: "{quote}" [1].'
         return Answer(
             question=asked, text=text,
@@ -199,7 +200,7 @@ class Conversation:
         chat.ask("And what about its GSM8K score?")
     """
 
-    def __init__(self, assistant: Assistant, *, keep: int = 6) -> None:
+    def __init__(self, assistant: Assistant, *, keep: int = HISTORY_TURNS) -> None:
         self.assistant = assistant
         self.keep = keep
         self.history: list[Answer] = []

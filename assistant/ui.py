@@ -10,7 +10,7 @@ from typing import Any
 
 from . import offline
 from .errors import AssistantError
-from .pipeline import Assistant
+from .pipeline import HISTORY_TURNS, Assistant
 from .settings import Settings
 from .types import ABSTENTIONS, Answer
 
@@ -118,7 +118,7 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
             return
         draft = ""
         try:
-            for event in assistant.ask_stream(message, history=answers[-6:]):
+            for event in assistant.ask_stream(message, history=answers[-HISTORY_TURNS:]):
                 if isinstance(event, Answer):
                     history[-1]["content"] = event.text
                     yield history, "", sources_html(event), [*answers, event]
