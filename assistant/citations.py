@@ -12,10 +12,11 @@ quote: the abstract sentence (verbatim) that best matches what was said.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from .chunking import split_sentences
+from .names import paper_names
 from .prompting import NO_ANSWER
 from .types import Citation, Source
 
@@ -105,7 +106,9 @@ class Checked:
 
 
 def _split(text: str) -> list[str]:
-    return [text[s:e] for s, e in split_sentences(text)]
+    """Sentences; a model that copies the prompt's " … " between excerpts joined two."""
+    return [part.strip() for s, e in split_sentences(text)
+            for part in text[s:e].split(" … ") if part.strip()]
 
 
 def _quote(source: Source, claims: list[set[str]], question: set[str]) -> str:
@@ -169,6 +172,36 @@ def _joint(claim: set[str], required: set[str], evidence: list[set[str]],
     return []
 
 
+_STANDALONE_FIGURE = re.compile(r"(?<![\w.\-])\d+(?:\.\d+)?(?![\w\-]|\.\d)")
+
+
+def _named_systems(text: str) -> set[str]:
+    """The names of a text as whole tokens ("ResNet-20", "gpt-3"), not their parts."""
+    return {_stem(tok.lower()) for tok in _TOKEN.findall(text.replace("\\", ""))
+            if _NAMEY.search(tok)}
+
+
+def _proper(sentence: str) -> set[str]:
+    """Names and capitalised words of an abstract sentence ("Codex"), but its first word."""
+    return {_stem(tok.lower()) for tok in _TOKEN.findall(sentence.replace("\\", ""))[1:]
+            if _NAMEY.search(tok) or tok[:1].isupper()}
+
+
+def _bound(sentence: str, sentences: list[tuple[set[str], set[str]]], own: set[str]) -> bool:
+    """A figure the sentence gives beside a name other than the paper's own (a baseline, a
+    benchmark) is not one the abstract gives only for other names: small models move figures
+    between the systems an abstract compares ("GPT-3 solves 81%" where Codex does).
+    `sentences`: each abstract sentence's content words and proper words."""
+    others = _named_systems(sentence) - own
+    if not others:
+        return True
+    for figure in set(_STANDALONE_FIGURE.findall(_numbers_plain(sentence.lower()))):
+        holding = [found for words, found in sentences if figure in words]
+        if holding and not any(found & others or not found - own for found in holding):
+            return False
+    return True
+
+
 def _mentions(words: set[str], title: set[str]) -> bool:
     """`words` hold most (80%) of the words of a title's name part."""
     return bool(title) and len(words & title) >= 0.8 * len(title)
@@ -184,17 +217,26 @@ def _named(text: str, titles: list[set[str]], title_words: list[set[str]]) -> se
             or _mentions(words, title_words[j])}
 
 
-def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked:
-    """Repair markers, drop unsupported sentences, attach verbatim quotes."""
+def check(answer: str, sources: Sequence[Source], question: str = "",
+          about: Collection[str] = ()) -> Checked:
+    """Repair markers, drop unsupported sentences, attach verbatim quotes. `about`: ids of
+    papers the question points at beyond those its words name (the examples of a list
+    question); answers about them are on topic."""
     text = answer.strip()
     if not text or not sources or NO_ANSWER.lower().rstrip(".") in text.lower():
         return Checked(NO_ANSWER, (), False, declined=bool(text))
     evidence = [content_words(f"{s.title} {s.abstract or s.text}") for s in sources]
+    by_sentence = [[(content_words(t), _proper(t)) for t in _split(s.abstract or s.text)]
+                   for s in sources]
+    own = [_named_systems(f"{s.title} {' '.join(paper_names(s.title, s.abstract or s.text))}")
+           for s in sources]
     titles = [names(s.title.split(":")[0]) for s in sources]
     title_words = [content_words(s.title.split(":")[0]) for s in sources]
     asked_about = _named(question, titles, title_words)
     if not names(question) <= set().union(set(), *(titles[n - 1] for n in asked_about)):
         asked_about = set()  # the question names something no title does: keep out of it
+    if asked_about:
+        asked_about |= {n for n, s in enumerate(sources, start=1) if s.paper_id in about}
     q_words = content_words(question)
     kept: list[tuple[str, list[int]]] = []
     removed: list[str] = []
@@ -210,7 +252,8 @@ def check(answer: str, sources: Sequence[Source], question: str = "") -> Checked
         if not claim:  # "Yes." and the like: nothing to check, nothing to cite
             kept.append((clean, []))
             continue
-        scores = [coverage(claim, ev, required) for ev in evidence]
+        scores = [coverage(claim, ev, required) if _bound(clean, sents, mine) else 0.0
+                  for ev, sents, mine in zip(evidence, by_sentence, own, strict=True)]
         best = max(range(len(sources)), key=lambda i: scores[i]) + 1
         in_range = sorted(n for n in cited if 1 <= n <= len(sources))
         valid = [n for n in in_range if scores[n - 1] >= SUPPORT]

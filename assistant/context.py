@@ -13,7 +13,7 @@ The budget counts the sources' titles and sentences in the answer model's own to
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 
 from .chunking import split_sentences
@@ -35,6 +35,17 @@ _WANTS_NAME = re.compile(r"\b(which|what is the name|what (model|method|benchmar
                          r"algorithm|optimizer|framework|metric|encoder|architecture))\b",
                          re.IGNORECASE)
 _FIGURE = re.compile(r"\d")
+_WANTS_EXPANSION = re.compile(r"\b(?:stands? for|short for|acronym|abbreviat\w*)\b", re.IGNORECASE)
+_ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]+[A-Za-z0-9]*\b")
+
+
+def expands(acronym: str, sentence: str) -> bool:
+    """The sentence spells the acronym out: "(SIFT)" after a phrase, or capitalised words
+    whose initials give it ("Symbolic-Numeric Integrated Pre-training" for SNIP)."""
+    if f"({acronym})" in sentence:
+        return True
+    initials = "".join(w[0] for w in re.split(r"[\s\-]+", sentence) if w[:1].isupper())
+    return acronym.upper() in initials
 
 
 def sentence_scores(question: str, sentences: Sequence[str],
@@ -47,11 +58,13 @@ def sentence_scores(question: str, sentences: Sequence[str],
     wants_figure = bool(_WANTS_FIGURE.search(question))
     wants_name = bool(_WANTS_NAME.search(question))
     q_names = names(question)
+    spelled = _ACRONYM.findall(question) if _WANTS_EXPANSION.search(question) else []
     out = []
     for i, sentence in enumerate(sentences):
         words = content_words(sentence)
         score = len(q_words & words) / len(q_words) if q_words else 0.0
-        if wants_figure and _FIGURE.search(sentence) or wants_name and names(sentence) - q_names:
+        if wants_figure and _FIGURE.search(sentence) or wants_name and names(sentence) - q_names \
+                or any(expands(a, sentence) for a in spelled):
             score += _ANSWER_BONUS
         if cosines is not None and i < len(cosines):
             score += _COSINE_WEIGHT * float(cosines[i])
@@ -66,9 +79,11 @@ def compress(
     budget: int,
     count: Callable[[str], int],
     cosines: Mapping[str, Sequence[float]] | None = None,
+    keep: Collection[str] = (),
 ) -> list[Source]:
     """Sources whose `text` holds their chosen sentences, within `budget` tokens (titles, as
-    the prompt shows them, included); the first source is always kept."""
+    the prompt shows them, included); the first source, and those whose ids are in `keep`
+    (the papers a question names), always get their best sentence."""
     cosines = cosines or {}
     spans, scores, costs = [], [], []
     used = 0
@@ -86,7 +101,8 @@ def compress(
     top = max(scores[0]) if sources else 0.0
     for i in range(len(sources)):  # the best sentence of each source close to the first
         best = max(range(len(spans[i])), key=scores[i].__getitem__)
-        if i == 0 or (scores[i][best] >= _KEEP * top and used + costs[i][best] <= budget):
+        if i == 0 or sources[i].paper_id in keep or \
+                (scores[i][best] >= _KEEP * top and used + costs[i][best] <= budget):
             chosen[i].add(best)
             used += costs[i][best]
     rest = sorted(((scores[i][j], i, j) for i in range(len(sources)) for j in range(len(spans[i]))

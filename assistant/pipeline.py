@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from . import citations, context, followup, prompting
+from . import citations, context, followup, listing, prompting
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import IndexError_, QuestionError
 from .generation import Generator, LlamaCppGenerator, OpenAICompatGenerator
@@ -140,8 +141,8 @@ class Assistant:
         standalone = followup.rewrite(question, history)
         asked = question
         question = standalone
-        sources = self.search(question, k or self.settings.top_k, filters=filters)
-        if not sources or sources[0].relevance < self.settings.min_relevance:
+        sources, named = self._sources(question, k or self.settings.top_k, filters)
+        if not sources or sources[0].relevance < self.settings.min_relevance and not named:
             yield Answer(asked, prompting.NO_ANSWER, (), tuple(sources), abstained=True,
                          abstention="not_covered", standalone=_changed(standalone, asked))
             return
@@ -150,7 +151,7 @@ class Assistant:
         pieces: list[str] = []
         with self._gen_lock:
             excerpts = context.compress(question, sources, budget=self.settings.context_tokens,
-                                        count=gen.count_text, cosines=cosines)
+                                        count=gen.count_text, cosines=cosines, keep=named)
             prompt = prompting.build(question, excerpts, count_tokens=gen.count_tokens,
                                      n_ctx=gen.context_size, max_tokens=self.settings.max_tokens)
             grammar = prompting.load_grammar() if self.settings.grammar else None
@@ -158,10 +159,14 @@ class Assistant:
                                     temperature=self.settings.temperature, grammar=grammar):
                 pieces.append(piece)
                 yield piece
-        checked = citations.check("".join(pieces), prompt.sources, question)
+        checked = citations.check("".join(pieces), prompt.sources, question, about=named)
+        if listing.asks_for_papers(question) and named:
+            checked = self._list(checked, prompt.sources, named, question, cosines)
         reason = "" if checked.supported else \
             "model_declined" if checked.declined else "unsupported"
-        if reason == "unsupported" and prompt.sources[0].relevance >= self.settings.hedge_relevance:
+        on_topic = prompt.sources[0].relevance >= self.settings.hedge_relevance or \
+            prompt.sources[0].paper_id in named
+        if reason == "unsupported" and on_topic:
             yield self._hedge(asked, standalone, prompt, cosines, checked, len(pieces))
             return
         yield Answer(
@@ -171,6 +176,47 @@ class Assistant:
             unsupported=checked.removed, standalone=_changed(standalone, asked),
         )
 
+
+    def _sources(self, question: str, k: int,
+                 filters: Filters | None) -> tuple[list[Source], list[str]]:
+        """The papers to answer from, and those of them the question points at: by name ("What
+        does SNIP stand for?") or, in a question asking for papers, by the examples it gives
+        ("such as essential sparsity and ..."). Those come first, stay in the prompt and count
+        as covering the question, whatever their relevance score."""
+        listed = listing.asks_for_papers(question)
+        found = self.search(question, 2 * k if listed else k, filters=filters)
+        sources = found[:k]
+        wanted = self.retriever.named(question)
+        examples = listing.examples(question)
+        for example in examples:
+            hits = self.retriever.named(example) or [
+                listing.described(example, self.search(example, 3, filters=filters))]
+            wanted += [pid for pid in hits[:1] if pid and pid not in wanted]
+        if listed and not examples:
+            wanted += [s.paper_id for s in found if s.paper_id not in wanted
+                       and listing.on_topic(question, s.title, self.retriever.lexical.idf)]
+        have = {s.paper_id for s in sources}
+        for pid in wanted[:k]:
+            if pid not in have:
+                known = [s for s in found if s.paper_id == pid]
+                sources += known or ([] if filters else self.retriever.search(
+                    question, 1, filters=Filters(paper_ids=(pid,))))
+        wanted = [pid for pid in wanted if any(s.paper_id == pid for s in sources)]
+        first = [s for pid in wanted for s in sources if s.paper_id == pid]
+        rest = [s for s in sources if s.paper_id not in wanted]
+        return (first + rest)[:k], wanted[:k]
+
+    @staticmethod
+    def _list(checked: citations.Checked, sources: Sequence[Source], wanted: list[str],
+              question: str, cosines) -> citations.Checked:
+        """A question asking for papers: add those it points at that the answer left out."""
+        text, cites = listing.complete(
+            checked.text if checked.supported else "", checked.citations, sources, wanted,
+            lambda s: context.closest_sentence(question, s, cosines.get(s.paper_id)))
+        if not cites:
+            return checked
+        return dataclasses.replace(checked, text=text, citations=cites, supported=True,
+                                   declined=False)
 
     def _hedge(self, asked: str, standalone: str, prompt, cosines, checked,
                completion_tokens: int) -> Answer:

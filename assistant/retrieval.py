@@ -24,6 +24,7 @@ from .embedding import Embedder
 from .errors import ConfigError
 from .index import ChromaIndex, ChunkHit
 from .lexical import LexicalIndex, tokenize
+from .names import NameIndex
 from .settings import Settings
 from .types import Source
 
@@ -78,6 +79,7 @@ class Retriever:
         self.lexical = LexicalIndex(Path(settings.data_dir) / "bm25", k1=settings.bm25_k1,
                                     b=settings.bm25_b, title_boost=settings.bm25_title_boost)
         self._meta: dict[str, dict] = {}
+        self.names = NameIndex()
         self._position: dict[str, int] = {}
         self._fresh = False
         # every chunk vector in memory: exact dense search by one matrix product
@@ -95,15 +97,14 @@ class Retriever:
             return
         s = self.settings
         current = fingerprint(self.index.paper_hashes())
+        ids, texts, metas = self.index.all_papers()
         if force or not self.lexical.load() or self.lexical.fingerprint != current:
-            ids, texts, metas = self.index.all_papers()
             extra = s.bm25_title_boost - 1
-            texts = [f"{(m.get('title', '') + ' ') * extra}{t}" for t, m in zip(texts, metas,
-                                                                                 strict=True)]
-            self.lexical.build(ids, texts, current)
-            self._meta = dict(zip(ids, metas, strict=True))
-        elif not self._meta:
-            self._meta = {pid: m for pid, _, m in zip(*self.index.all_papers(), strict=True)}
+            self.lexical.build(ids, [f"{(m.get('title', '') + ' ') * extra}{t}"
+                                     for t, m in zip(texts, metas, strict=True)], current)
+        self._meta = dict(zip(ids, metas, strict=True))
+        self.names.build((pid, str(m.get("title", "")), t.partition("\n")[2])
+                         for pid, t, m in zip(ids, texts, metas, strict=True))
         self._position = {pid: i for i, pid in enumerate(self.lexical.ids)}
         chunks, vectors = self.index.all_chunks()
         self._chunks = chunks
@@ -117,6 +118,11 @@ class Retriever:
         for row in sorted(range(len(owners)), key=owners.__getitem__):
             self._sent_rows.setdefault(owners[row][0], []).append(row)  # in sentence order
         self._fresh = True
+
+    def named(self, query: str) -> list[str]:
+        """Papers the query names by what they introduce ("SNIP", "PoolFormer")."""
+        self.refresh()
+        return self.names.named_in(query)
 
     # -- search -------------------------------------------------------------------------------
     def search(self, query: str, k: int, *, mode: str = "hybrid", filters: Filters | None = None,

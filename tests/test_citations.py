@@ -99,3 +99,16 @@ def test_figures_match_across_thousands_separators_and_k_suffixes():
                   abstract="MathVerse holds 15K test samples.", number=1)]
     assert check("MathVerse contains 15,000 test samples [1].", src).supported
     assert not check("MathVerse contains 16,000 test samples [1].", src).supported
+
+
+def test_a_figure_moved_from_one_system_to_another_is_unsupported():
+    source = Source(paper_id="m", title="A Neural Network Solves University Math Problems",
+                    text="", score=0.5, relevance=0.9, abstract=(
+                        "GPT-3 solves only 18.8% of these university questions with zero-shot "
+                        "learning. Program synthesis with Codex solves 81% of these questions."))
+    moved = check("GPT-3 solves 81% of the university questions with zero-shot learning [1].",
+                  [source])
+    assert not moved.supported and moved.removed
+    right = check("GPT-3 solves 18.8% of the university questions with zero-shot learning [1].",
+                  [source])
+    assert right.supported and right.citations[0].paper_id == "m"

@@ -57,3 +57,15 @@ def test_sentence_vectors_weigh_in():
     plain = sentence_scores("feline rest", ["Cats nap.", "Dogs bark."])
     assert plain == [0.0, 0.0]
     assert sentence_scores("feline rest", ["Cats nap.", "Dogs bark."], [0.8, 0.1])[0] > 0.7
+
+
+def test_a_stands_for_question_prefers_the_sentence_that_spells_the_name_out():
+    from assistant.context import expands, sentence_scores
+
+    assert expands("SNIP", "We introduce SNIP, a Symbolic-Numeric Integrated Pre-training.")
+    assert expands("SIFT", "We introduce **Stick to the Facts (SIFT)** to tackle this.")
+    assert not expands("SNIP", "We evaluate SNIP across diverse tasks.")
+    sentences = ["We evaluate SNIP across diverse tasks.",
+                 "We introduce SNIP, a Symbolic-Numeric Integrated Pre-training."]
+    scores = sentence_scores("What does the name SNIP stand for?", sentences)
+    assert scores[1] > scores[0]

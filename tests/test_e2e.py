@@ -166,3 +166,23 @@ def test_grammar_constrains_the_draft_to_cited_sentences(bundled_index):
     assert re.fullmatch(rf"{re.escape(NO_ANSWER)}|{sentence}( {sentence}){{0,2}}", draft) or \
         len(events) - 1 >= 96 - 2, draft  # or cut off by max_tokens mid-sentence
     _check_structure(events[-1])
+
+
+def test_qwen_answers_a_question_that_names_a_weakly_matching_paper(qwen_assistant):
+    # "SNIP" alone scores below min_relevance; the name SNIP's abstract introduces covers it
+    assert qwen_assistant.search("What does the name SNIP stand for?", k=1)[0].relevance < \
+        qwen_assistant.settings.min_relevance
+    answer = qwen_assistant.ask("What does the name SNIP stand for?")
+    _check_structure(answer)
+    assert answer.abstention != "not_covered"
+    assert answer.sources[0].title.startswith("SNIP")
+
+
+def test_qwen_list_question_cites_every_example_paper(qwen_assistant):
+    answer = qwen_assistant.ask("Which papers introduce benchmarks of visual math problems, "
+                                "like MathVerse and UniGeo?")
+    _check_structure(answer)
+    cited = [c.title for c in answer.citations]
+    assert any(t.startswith("MathVerse") for t in cited) and \
+        any(t.startswith("UniGeo") for t in cited)
+    assert "UniGeo" in answer.text and "MathVerse" in answer.text

@@ -212,3 +212,37 @@ def test_a_failed_draft_on_a_clearly_relevant_paper_is_hedged_with_a_quote(setti
                       embedder=FakeEmbedder(), generator=generator)
     declined = never.ask("How many hours per day do domestic cats sleep?")
     assert declined.abstained and declined.abstention == "unsupported" and not declined.hedged
+
+
+def _named_papers():
+    return _papers() + [
+        {"id": "snip", "title": "SNIP: Bridging symbolic and numeric realms",
+         "abstract": "We introduce SNIP, a Symbolic-Numeric Integrated Pre-training method. "
+                     "It aligns equations with their numeric behaviour."},
+    ]
+
+
+def test_a_question_naming_a_paper_is_covered_whatever_its_relevance(tmp_path):
+    generator = FakeGenerator(lambda m: "SNIP stands for Symbolic-Numeric Integrated "
+                                        "Pre-training [1].")
+    a = Assistant(Settings(data_dir=tmp_path / "i", min_relevance=0.99), embedder=FakeEmbedder(),
+                  generator=generator)
+    a.ingest(_write(tmp_path / "p.jsonl", _named_papers()))
+    answer = a.ask("What does the name SNIP stand for?")
+    assert not answer.abstained and answer.citations[0].paper_id == "snip"
+    assert answer.sources[0].paper_id == "snip" and answer.sources[0].relevance < 0.99
+    # the same gate still declines a question that names nothing in the index
+    assert a.ask("What does the name BLEU stand for?").abstention == "not_covered"
+
+
+def test_a_list_question_gets_every_example_paper_it_gives(settings, tmp_path):
+    generator = FakeGenerator(lambda m: "Domestic cats sleep for sixteen hours per day [1].")
+    a = Assistant(settings, embedder=FakeEmbedder(), generator=generator)
+    a.ingest(_write(tmp_path / "p.jsonl", _named_papers()))
+    answer = a.ask("Which papers study animal behaviour, such as feline sleep and honeybee "
+                   "navigation?")
+    assert [c.paper_id for c in answer.citations] == ["cats", "bees"]
+    prompt = generator.calls[-1][-1]["content"]
+    assert "relative to the sun" in prompt  # kept in the prompt, not compressed away
+    assert answer.text.startswith("Domestic cats sleep for sixteen hours per day [1]. "
+                                  "Also relevant: Honeybee navigation [2]: \"")

@@ -1,0 +1,30 @@
+"""Paper names: what a paper introduces, and finding them in questions."""
+
+from assistant.names import NameIndex, paper_names, title_name
+
+
+def test_title_name_is_the_part_before_a_colon():
+    assert title_name("SNIP: Bridging Symbolic and Numeric Realms") == "SNIP"
+    assert title_name("Pointer Networks") == ""
+    assert title_name("A very long preamble that is clearly not a name at all: subtitle") == ""
+
+
+def test_names_come_from_the_title_and_from_what_the_abstract_introduces():
+    names = paper_names("MetaFormer Is Actually What You Need for Vision",
+                        "We replace attention with pooling; the derived model, termed as "
+                        "PoolFormer, is competitive. The latest GPT-3 language model fails.")
+    assert names == {"PoolFormer"}  # GPT-3 is only mentioned, not introduced
+    assert paper_names("O1 Embedder: Let Retrievers Think", "") == {"O1 Embedder"}  # "O1" alone is too short
+    assert paper_names("Light-R1: Curriculum SFT", "we present a fine-tuned model") == {"Light-R1"}
+
+
+def test_single_word_names_match_with_their_case_and_phrases_without():
+    index = NameIndex()
+    index.build([("fit", "FIT: Far-reaching Interleaved Transformers", ""),
+                 ("o1", "O1 Embedder: Let Retrievers Think", ""),
+                 ("tnx", "TransNeXt: Robust Foveal Perception", "")])
+    assert index.named_in("How do I fit a model?") == []
+    assert index.named_in("What does FIT interleave?") == ["fit"]
+    assert index.named_in("How is the o1 embedder trained?") == ["o1"]
+    assert index.named_in("What does TransNeXt-Tiny reach, and TransNeXt's Base?") == ["tnx"]
+    assert index.named_in("Compare FIT with TransNeXt") == ["fit", "tnx"]
