@@ -3,7 +3,8 @@ when a question is about a paper of the corpus even though its wording matches t
 poorly ("What does the name SNIP stand for?").
 
 A paper's names are the name part of a "Name: subtitle" title and the names an abstract
-introduces ("we introduce SNIP", "termed as PoolFormer", "called TransNeXt"). Only
+introduces ("we introduce SNIP", "termed as PoolFormer", "called TransNeXt", "we propose a
+greedy search algorithm (G-Search)"). Only
 distinctive names count: a token with an inner capital or two capitals in a row (DySpec,
 GSM8K) or a letter followed by a digit (Light-R1), or a title's whole name part. A name
 merely mentioned ("the latest GPT-3 language model") is not the paper's.
@@ -22,7 +23,10 @@ _INTRO = re.compile(
     r"(?:(?:a|an|the|novel|new|simple|approach|method|model|framework|dataset|benchmark)\s+){0,3}"
     r"\**([A-Za-z0-9][\w.\-]*(?:\s+[A-Z0-9][\w.\-]*)?)",
 )
+_DEFINED = re.compile(r"\bwe\s+(?:introduce|propose|present|design|develop|build)\b[^.;()]{0,80}"
+                      r"\(\**([A-Za-z][\w.\-]*)\**\)")  # "we propose a greedy search (G-Search)"
 _MAX_NAME = 40  # characters of a title's name part
+_MAX_USERS = 2  # papers that may mention a name introduced in an abstract
 
 
 def title_name(title: str) -> str:
@@ -36,21 +40,32 @@ def _distinct(token: str) -> bool:
     return len(token) >= 3 and bool(_DISTINCT.search(token))
 
 
-def paper_names(title: str, abstract: str) -> set[str]:
-    """What the paper calls the things it introduces: its title's name part (whole, and its
-    distinctive tokens) and the distinctive names its abstract introduces."""
-    found: set[str] = set()
+def _title_names(title: str) -> set[str]:
     head = title_name(title)
-    if head:
-        tokens = _TOKEN.findall(head)
-        if len(tokens) == 1 or len(tokens) >= 2 and head[:1].isupper():
-            found.add(head)
-        found.update(t for t in tokens if _distinct(t))
+    if not head:
+        return set()
+    tokens = _TOKEN.findall(head)
+    found = {t for t in tokens if _distinct(t)}
+    if len(tokens) == 1 or head[:1].isupper():
+        found.add(head)
+    return found
+
+
+def _introduced(abstract: str) -> set[str]:
+    found = set()
     for match in _INTRO.finditer(abstract):
         first = _TOKEN.match(match.group(1))
         if first and _distinct(first.group(0)):
             found.add(first.group(0).rstrip(".-"))
+    found.update(m.group(1) for m in _DEFINED.finditer(abstract)  # "(G-Search)": a name
+                 if len(m.group(1)) >= 3 and m.group(1) != m.group(1).lower())
     return found
+
+
+def paper_names(title: str, abstract: str) -> set[str]:
+    """What the paper calls the things it introduces: its title's name part (whole, and its
+    distinctive tokens) and the distinctive names its abstract introduces."""
+    return _title_names(title) | _introduced(abstract)
 
 
 class NameIndex:
@@ -64,8 +79,16 @@ class NameIndex:
     def build(self, papers: Iterable[tuple[str, str, str]]) -> None:
         """papers: (paper id, title, abstract)."""
         self._single, self._phrases = {}, {}
+        papers = list(papers)
+        mentions: dict[str, int] = {}
+        for _, title, abstract in papers:
+            for token in set(_TOKEN.findall(f"{title} {abstract}")):
+                mentions[token] = mentions.get(token, 0) + 1
         for pid, title, abstract in papers:
-            for name in paper_names(title, abstract):
+            own = _title_names(title)
+            # an abstract's name that many papers use ("CoT", "DPO") is a field's term
+            own |= {n for n in _introduced(abstract) if mentions.get(n, 0) <= _MAX_USERS}
+            for name in own:
                 if len(_TOKEN.findall(name)) == 1 and " " not in name:
                     self._single.setdefault(name, set()).add(pid)
                 else:
@@ -75,8 +98,9 @@ class NameIndex:
         """Papers whose names the text mentions, in order of first mention."""
         hits: list[tuple[int, str]] = []
         for m in _TOKEN.finditer(text):
-            token = m.group(0)
-            for candidate in (token, token.split("-")[0]):
+            parts = m.group(0).split("-")
+            for end in range(len(parts), 0, -1):  # "Vision-R1-7B", then "Vision-R1", ...
+                candidate = "-".join(parts[:end])
                 if candidate in self._single:
                     hits.extend((m.start(), pid) for pid in sorted(self._single[candidate]))
                     break

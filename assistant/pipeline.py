@@ -164,9 +164,7 @@ class Assistant:
             checked = self._list(checked, prompt.sources, named, question, cosines)
         reason = "" if checked.supported else \
             "model_declined" if checked.declined else "unsupported"
-        on_topic = prompt.sources[0].relevance >= self.settings.hedge_relevance or \
-            prompt.sources[0].paper_id in named
-        if reason == "unsupported" and on_topic:
+        if reason == "unsupported" and self._on_topic(question, prompt.sources[0], named, cosines):
             yield self._hedge(asked, standalone, prompt, cosines, checked, len(pieces))
             return
         yield Answer(
@@ -181,8 +179,8 @@ class Assistant:
                  filters: Filters | None) -> tuple[list[Source], list[str]]:
         """The papers to answer from, and those of them the question points at: by name ("What
         does SNIP stand for?") or, in a question asking for papers, by the examples it gives
-        ("such as essential sparsity and ..."). Those come first, stay in the prompt and count
-        as covering the question, whatever their relevance score."""
+        ("such as essential sparsity and ..."). Those stay in the prompt and count as covering
+        the question, whatever their relevance score."""
         listed = listing.asks_for_papers(question)
         found = self.search(question, 2 * k if listed else k, filters=filters)
         sources = found[:k]
@@ -201,10 +199,14 @@ class Assistant:
                 known = [s for s in found if s.paper_id == pid]
                 sources += known or ([] if filters else self.retriever.search(
                     question, 1, filters=Filters(paper_ids=(pid,))))
-        wanted = [pid for pid in wanted if any(s.paper_id == pid for s in sources)]
-        first = [s for pid in wanted for s in sources if s.paper_id == pid]
-        rest = [s for s in sources if s.paper_id not in wanted]
-        return (first + rest)[:k], wanted[:k]
+        wanted = [pid for pid in wanted if any(s.paper_id == pid for s in sources)][:k]
+        # retrieval order, but the papers pointed at displace the lowest-ranked others
+        room, kept = k - len(wanted), []
+        for s in sources:
+            if s.paper_id in wanted or room > 0:
+                room -= s.paper_id not in wanted
+                kept.append(s)
+        return kept, wanted
 
     @staticmethod
     def _list(checked: citations.Checked, sources: Sequence[Source], wanted: list[str],
@@ -217,6 +219,16 @@ class Assistant:
             return checked
         return dataclasses.replace(checked, text=text, citations=cites, supported=True,
                                    declined=False)
+
+    def _on_topic(self, question: str, source: Source, named: list[str], cosines) -> bool:
+        """Clearly about the best paper: a high relevance, a name it introduces, or one of its
+        sentences holding most of the question's words (beyond those of its title)."""
+        if source.relevance >= self.settings.hedge_relevance or source.paper_id in named:
+            return True
+        quote = context.closest_sentence(question, source, cosines.get(source.paper_id))
+        words = citations.content_words(question) - citations.content_words(source.title)
+        shared = len(words & citations.content_words(quote)) / len(words) if words else 0.0
+        return shared >= self.settings.hedge_coverage
 
     def _hedge(self, asked: str, standalone: str, prompt, cosines, checked,
                completion_tokens: int) -> Answer:

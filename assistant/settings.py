@@ -106,6 +106,11 @@ class Settings:
         "relevance reaches this, answer with that paper's closest sentence, quoted and marked "
         "as such, instead of declining (above 1: never).", default=0.8,
     )
+    hedge_coverage: float = _describe(
+        "Also hedge when the best paper's closest sentence holds this share of the question's "
+        "words beyond its title (out-of-corpus questions reached at most 0.5; above 1: never).",
+        default=0.6,
+    )
     min_relevance: float = _describe(
         "Relevance (0..1, calibrated on the bundled question set) the best paper must reach, "
         "else the assistant declines without calling the model.",

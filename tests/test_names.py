@@ -16,6 +16,8 @@ def test_names_come_from_the_title_and_from_what_the_abstract_introduces():
     assert names == {"PoolFormer"}  # GPT-3 is only mentioned, not introduced
     assert paper_names("O1 Embedder: Let Retrievers Think", "") == {"O1 Embedder"}  # "O1" alone is too short
     assert paper_names("Light-R1: Curriculum SFT", "we present a fine-tuned model") == {"Light-R1"}
+    assert paper_names("Accelerating MLLMs", "For it, we propose a greedy search algorithm "
+                       "(G-Search) to find tokens.") == {"G-Search"}
 
 
 def test_single_word_names_match_with_their_case_and_phrases_without():
@@ -28,3 +30,4 @@ def test_single_word_names_match_with_their_case_and_phrases_without():
     assert index.named_in("How is the o1 embedder trained?") == ["o1"]
     assert index.named_in("What does TransNeXt-Tiny reach, and TransNeXt's Base?") == ["tnx"]
     assert index.named_in("Compare FIT with TransNeXt") == ["fit", "tnx"]
+    assert index.named_in("What does TransNeXt-Base-384 reach?") == ["tnx"]

@@ -208,7 +208,11 @@ def test_a_failed_draft_on_a_clearly_relevant_paper_is_hedged_with_a_quote(setti
     assert answer.citations[0].paper_id == "cats"
     assert answer.citations[0].quote == "Domestic cats sleep for sixteen hours per day."
     assert answer.unsupported == ("Cats were first domesticated in Egypt around 7500 BC.",)
-    never = Assistant(settings.replace(hedge_relevance=1.01, data_dir=hedging.settings.data_dir),
+    by_words = Assistant(settings.replace(hedge_relevance=1.01, data_dir=hedging.settings.data_dir),
+                         embedder=FakeEmbedder(), generator=generator)
+    assert by_words.ask("How many hours per day do domestic cats sleep?").hedged  # all its words
+    never = Assistant(settings.replace(hedge_relevance=1.01, hedge_coverage=1.01,
+                                       data_dir=hedging.settings.data_dir),
                       embedder=FakeEmbedder(), generator=generator)
     declined = never.ask("How many hours per day do domestic cats sleep?")
     assert declined.abstained and declined.abstention == "unsupported" and not declined.hedged
@@ -230,7 +234,8 @@ def test_a_question_naming_a_paper_is_covered_whatever_its_relevance(tmp_path):
     a.ingest(_write(tmp_path / "p.jsonl", _named_papers()))
     answer = a.ask("What does the name SNIP stand for?")
     assert not answer.abstained and answer.citations[0].paper_id == "snip"
-    assert answer.sources[0].paper_id == "snip" and answer.sources[0].relevance < 0.99
+    snip = [s for s in answer.sources if s.paper_id == "snip"]
+    assert snip and snip[0].relevance < 0.99
     # the same gate still declines a question that names nothing in the index
     assert a.ask("What does the name BLEU stand for?").abstention == "not_covered"
 
