@@ -13,7 +13,8 @@ def _evaluate(tmp_path, questions: list[dict], min_relevance: float) -> dict:
     corpus = _write(tmp_path / "p.jsonl", _papers())
     path = tmp_path / "q.jsonl"
     path.write_text("\n".join(json.dumps(q) for q in questions))
-    a = Assistant(Settings(data_dir=tmp_path / "i", min_relevance=min_relevance),
+    a = Assistant(Settings(data_dir=tmp_path / "i", min_relevance=min_relevance,
+                           hedge_relevance=1.01, hedge_coverage=1.01),  # decline, never hedge
                   embedder=FakeEmbedder(), generator=FakeGenerator(lambda m: CATS))
     a.ingest(corpus)
     return run(a, load_questions(path))
