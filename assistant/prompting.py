@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .chunking import sentences
 from .errors import ConfigError, GenerationError
+from .names import title_name
 from .settings import PACKAGE_DIR
 from .types import Source
 
@@ -23,12 +24,10 @@ PLACEHOLDERS = {
 }
 
 
-def short_title(title: str, limit: int = 40) -> str:
+def short_title(title: str) -> str:
     """How the prompt names a paper: the name part of a "Name: subtitle" title, else nothing
     (small models asked "what is X called?" answer with a whole title when they see one)."""
-    if ":" in title and len(title.split(":", 1)[0].strip()) <= limit:
-        return title.split(":", 1)[0].strip()
-    return ""
+    return title_name(title)
 
 
 def prompts_dir() -> Path:
