@@ -16,7 +16,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from .chunking import split_sentences
-from .names import paper_names
+from .names import TOKEN, paper_names
 from .prompting import NO_ANSWER
 from .types import Citation, Source
 
@@ -73,14 +73,13 @@ def content_words(text: str) -> set[str]:
     return words
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*")
 _NAMEY = re.compile(r"[a-z][A-Z]|[A-Z]{2}")
 
 
 def names(text: str) -> set[str]:
     """Model and method names: whole tokens with an inner capital (DySpec, cDPO) or two
     capitals in a row (GSM8K, MATH), as content words."""
-    return {w for tok in _TOKEN.findall(text.replace("\\", "")) if _NAMEY.search(tok)
+    return {w for tok in TOKEN.findall(text.replace("\\", "")) if _NAMEY.search(tok)
             for w in content_words(tok)}
 
 
@@ -177,13 +176,13 @@ _STANDALONE_FIGURE = re.compile(r"(?<![\w.\-])\d+(?:\.\d+)?(?![\w\-]|\.\d)")
 
 def _named_systems(text: str) -> set[str]:
     """The names of a text as whole tokens ("ResNet-20", "gpt-3"), not their parts."""
-    return {_stem(tok.lower()) for tok in _TOKEN.findall(text.replace("\\", ""))
+    return {_stem(tok.lower()) for tok in TOKEN.findall(text.replace("\\", ""))
             if _NAMEY.search(tok)}
 
 
 def _proper(sentence: str) -> set[str]:
     """Names and capitalised words of an abstract sentence ("Codex"), but its first word."""
-    return {_stem(tok.lower()) for tok in _TOKEN.findall(sentence.replace("\\", ""))[1:]
+    return {_stem(tok.lower()) for tok in TOKEN.findall(sentence.replace("\\", ""))[1:]
             if _NAMEY.search(tok) or tok[:1].isupper()}
 
 

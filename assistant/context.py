@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from .chunking import split_sentences
 from .citations import content_words, names
-from .prompting import short_title
+from .names import title_name
 from .types import Source
 
 _COSINE_WEIGHT = 1.0  # a cosine of 0.5 counts like half the question's words
@@ -96,7 +96,7 @@ def compress(
                        sentence_scores(question, texts, cosines.get(source.paper_id),
                                        source.title)])
         costs.append([count(t) + 1 for t in texts])
-        used += count(short_title(source.title)) + 4  # "[n] title\n" and the blank line
+        used += count(title_name(source.title)) + 4  # "[n] title\n" and the blank line
     chosen: list[set[int]] = [set() for _ in sources]
     top = max(scores[0]) if sources else 0.0
     for i in range(len(sources)):  # the best sentence of each source close to the first

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 
 from .citations import content_words, names
-from .prompting import short_title
+from .names import label
 from .types import Answer
 
 _LEAD = re.compile(r"^(?:and|also|so|then|ok(?:ay)?|now)\b[\s,]*", re.IGNORECASE)
@@ -28,17 +28,12 @@ def subject_of(history: Sequence[Answer]) -> str:
     (or words) of the last question."""
     for answer in reversed(history):
         if answer.citations:
-            return _name(answer.citations[0].title)
+            return label(answer.citations[0].title)
         found = [w for w in re.findall(r"[A-Za-z0-9][\w.\-]*", answer.question)
                  if names(w)]
         if found:
             return " ".join(dict.fromkeys(found))
     return ""
-
-
-def _name(title: str) -> str:
-    """A paper's name: the "Name" of "Name: subtitle", else its title."""
-    return short_title(title) or title
 
 
 def needs_context(question: str) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from .citations import content_words
 from .lexical import tokenize
-from .names import title_name
+from .names import label
 from .types import Citation, Source
 
 _ASKS_LIST = re.compile(
@@ -81,7 +81,6 @@ def complete(text: str, cites: tuple[Citation, ...], sources: Sequence[Source],
                   if s.paper_id in wanted and s.paper_id not in cited)
     if not extra:
         return text, cites
-    lines = " ".join(f'{title_name(c.title) or c.title} [{c.number}]: "{c.quote}"'
-                     for c in extra)
+    lines = " ".join(f'{label(c.title)} [{c.number}]: "{c.quote}"' for c in extra)
     text = f"{text} Also relevant: {lines}" if text else f"Relevant papers: {lines}"
     return text, tuple(sorted(cites + extra, key=lambda c: c.number))

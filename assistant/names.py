@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*")
+TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*")  # a word, "GPT-3", "Qwen2.5"
 _DISTINCT = re.compile(r"[a-z][A-Z]|[A-Z]{2}|[A-Za-z]\d")
 _INTRO = re.compile(
     r"\b(?:we\s+(?:introduce|propose|present|call|name|dub|term|develop|build|design)|called|"
@@ -30,10 +30,16 @@ _MAX_USERS = 2  # papers that may mention a name introduced in an abstract
 
 
 def title_name(title: str) -> str:
-    """The name part of a "Name: subtitle" title, else ""."""
+    """The name part of a "Name: subtitle" title, else "". The prompt names papers by it
+    alone: small models asked "what is X called?" answer with a whole title when they see one."""
     head, sep, _ = title.partition(":")
     head = head.strip()
     return head if sep and 0 < len(head) <= _MAX_NAME else ""
+
+
+def label(title: str) -> str:
+    """How an answer names a paper: its title's name part, else the whole title."""
+    return title_name(title) or title
 
 
 def _distinct(token: str) -> bool:
@@ -44,7 +50,7 @@ def _title_names(title: str) -> set[str]:
     head = title_name(title)
     if not head:
         return set()
-    tokens = _TOKEN.findall(head)
+    tokens = TOKEN.findall(head)
     found = {t for t in tokens if _distinct(t)}
     if len(tokens) == 1 or head[:1].isupper():
         found.add(head)
@@ -54,7 +60,7 @@ def _title_names(title: str) -> set[str]:
 def _introduced(abstract: str) -> set[str]:
     found = set()
     for match in _INTRO.finditer(abstract):
-        first = _TOKEN.match(match.group(1))
+        first = TOKEN.match(match.group(1))
         if first and _distinct(first.group(0)):
             found.add(first.group(0).rstrip(".-"))
     found.update(m.group(1) for m in _DEFINED.finditer(abstract)  # "(G-Search)": a name
@@ -82,14 +88,14 @@ class NameIndex:
         papers = list(papers)
         mentions: dict[str, int] = {}
         for _, title, abstract in papers:
-            for token in set(_TOKEN.findall(f"{title} {abstract}")):
+            for token in set(TOKEN.findall(f"{title} {abstract}")):
                 mentions[token] = mentions.get(token, 0) + 1
         for pid, title, abstract in papers:
             own = _title_names(title)
             # an abstract's name that many papers use ("CoT", "DPO") is a field's term
             own |= {n for n in _introduced(abstract) if mentions.get(n, 0) <= _MAX_USERS}
             for name in own:
-                if len(_TOKEN.findall(name)) == 1 and " " not in name:
+                if len(TOKEN.findall(name)) == 1 and " " not in name:
                     self._single.setdefault(name, set()).add(pid)
                 else:
                     self._phrases.setdefault(" ".join(name.lower().split()), set()).add(pid)
@@ -97,7 +103,7 @@ class NameIndex:
     def named_in(self, text: str) -> list[str]:
         """Papers whose names the text mentions, in order of first mention."""
         hits: list[tuple[int, str]] = []
-        for m in _TOKEN.finditer(text):
+        for m in TOKEN.finditer(text):
             parts = m.group(0).split("-")
             for end in range(len(parts), 0, -1):  # "Vision-R1-7B", then "Vision-R1", ...
                 candidate = "-".join(parts[:end])

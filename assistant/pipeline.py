@@ -164,9 +164,12 @@ class Assistant:
             checked = self._list(checked, prompt.sources, named, question, cosines)
         reason = "" if checked.supported else \
             "model_declined" if checked.declined else "unsupported"
-        if reason == "unsupported" and self._on_topic(question, prompt.sources[0], named, cosines):
-            yield self._hedge(asked, standalone, prompt, cosines, checked, len(pieces))
-            return
+        if reason == "unsupported":
+            best = prompt.sources[0]
+            quote = context.closest_sentence(question, best, cosines.get(best.paper_id))
+            if self._on_topic(question, best, named, quote):
+                yield self._hedge(asked, standalone, prompt, quote, checked, len(pieces))
+                return
         yield Answer(
             question=asked, text=checked.text, citations=checked.citations,
             sources=tuple(prompt.sources), abstained=not checked.supported,
@@ -220,22 +223,20 @@ class Assistant:
         return dataclasses.replace(checked, text=text, citations=cites, supported=True,
                                    declined=False)
 
-    def _on_topic(self, question: str, source: Source, named: list[str], cosines) -> bool:
-        """Clearly about the best paper: a high relevance, a name it introduces, or one of its
-        sentences holding most of the question's words (beyond those of its title)."""
+    def _on_topic(self, question: str, source: Source, named: list[str], quote: str) -> bool:
+        """Clearly about the best paper: a high relevance, a name it introduces, or its
+        closest sentence (`quote`) holding most of the question's words beyond its title."""
         if source.relevance >= self.settings.hedge_relevance or source.paper_id in named:
             return True
-        quote = context.closest_sentence(question, source, cosines.get(source.paper_id))
         words = citations.content_words(question) - citations.content_words(source.title)
         shared = len(words & citations.content_words(quote)) / len(words) if words else 0.0
         return shared >= self.settings.hedge_coverage
 
-    def _hedge(self, asked: str, standalone: str, prompt, cosines, checked,
+    def _hedge(self, asked: str, standalone: str, prompt, quote: str, checked,
                completion_tokens: int) -> Answer:
         """The draft failed the check but the best paper is clearly on topic: quote its
         closest sentence, saying that it is a quote, rather than decline."""
         source = prompt.sources[0]
-        quote = context.closest_sentence(standalone, source, cosines.get(source.paper_id))
         text = f'The abstracts do not state it in so many words; the closest passage: "{quote}" [1].'
         return Answer(
             question=asked, text=text,

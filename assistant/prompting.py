@@ -24,12 +24,6 @@ PLACEHOLDERS = {
 }
 
 
-def short_title(title: str) -> str:
-    """How the prompt names a paper: the name part of a "Name: subtitle" title, else nothing
-    (small models asked "what is X called?" answer with a whole title when they see one)."""
-    return title_name(title)
-
-
 def prompts_dir() -> Path:
     for candidate in (PACKAGE_DIR / "prompts", PACKAGE_DIR.parent / "prompts"):
         if candidate.is_dir():
@@ -79,7 +73,7 @@ class Prompt:
 def render(question: str, sources: Sequence[Source]) -> list[dict[str, str]]:
     body = "\n\n".join(
         "\n".join(line.rstrip() for line in load_prompt("source").format(
-            number=s.number, title=short_title(s.title), text=s.text).splitlines())
+            number=s.number, title=title_name(s.title), text=s.text).splitlines())
         for s in sources
     )
     return [
