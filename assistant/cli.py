@@ -106,6 +106,8 @@ def _print_answer(answer) -> None:
     if answer.standalone:
         print(f"(searched for: {answer.standalone})")
     print(answer.text)
+    if answer.hedged:
+        print("  (fallback: the model's draft failed the check; this quotes the best sentence)")
     for sentence in answer.unsupported:
         print(f"  [removed, no source supports it] {sentence}")
     if answer.citations:

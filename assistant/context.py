@@ -17,8 +17,16 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 
 from .chunking import split_sentences
-from .citations import content_words, names
 from .names import title_name
+from .text import (
+    AIMS,
+    addresses_reader,
+    content_words,
+    has_figure,
+    heading,
+    names,
+    strip_heading,
+)
 from .types import Source
 
 _COSINE_WEIGHT = 1.0  # a cosine of 0.5 counts like half the question's words
@@ -26,15 +34,15 @@ _RANK_PENALTY = 0.1  # later sources give way to earlier ones at equal score
 _ANSWER_BONUS = 0.3  # the sentence holds the kind of answer the question asks for
 _KEEP = 0.75  # another source joins when its best sentence scores this share of the first's
 _GAP = " … "
+# What kind of answer a question asks for, from its question words alone.
 _WANTS_FIGURE = re.compile(
-    r"\b(how (many|much|long|large|fast|big)|by how|what (is the )?(percentage|share|number|"
-    r"accuracy|score|rate|size|speed ?up|pass@\d|error|improvement|reduction|cost)|"
-    r"(accuracy|score|speed ?up|parameters|reduction|percent|rate|faster|throughput)\b)",
-    re.IGNORECASE)
-_WANTS_NAME = re.compile(r"\b(which|what is the name|what (model|method|benchmark|dataset|"
-                         r"algorithm|optimizer|framework|metric|encoder|architecture))\b",
-                         re.IGNORECASE)
-_FIGURE = re.compile(r"\d")
+    r"\b(?:how (?:many|much|long|large|often|fast|big|high|low)|by how|what (?:\w+ )?(?:percentage|"
+    r"proportion|share|fraction|number|amount|rate|ratio|value|size|level|dose|score|accuracy|"
+    r"frequency|prevalence|incidence|risk|odds|duration|age|count)|at what (?:\w+ )?(?:dose|age|"
+    r"rate|level|concentration))\b", re.IGNORECASE)
+_WANTS_NAME = re.compile(r"^\s*(?:which|who|name)\b|\bwhat is the name\b|\bwhat (?:\w+ )?"
+                         r"(?:is|was|are|were) (?:called|named)\b|^\s*what\s+\w+\s+(?:did|does|"
+                         r"do|is|was|are|were|has|have)\b", re.IGNORECASE)
 _WANTS_EXPANSION = re.compile(r"\b(?:stands? for|short for|acronym|abbreviat\w*)\b", re.IGNORECASE)
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]+[A-Za-z0-9]*\b")
 
@@ -61,10 +69,16 @@ def sentence_scores(question: str, sentences: Sequence[str],
     spelled = _ACRONYM.findall(question) if _WANTS_EXPANSION.search(question) else []
     out = []
     for i, sentence in enumerate(sentences):
+        if addresses_reader(sentence):  # data, never shown as evidence
+            out.append(float("-inf"))
+            continue
         words = content_words(sentence)
         score = len(q_words & words) / len(q_words) if q_words else 0.0
-        if wants_figure and _FIGURE.search(sentence) or wants_name and names(sentence) - q_names \
-                or any(expands(a, sentence) for a in spelled):
+        if heading(sentence) in AIMS:  # what a study set out to do is not what it found
+            score -= _ANSWER_BONUS
+        elif wants_figure and has_figure(sentence) or \
+                wants_name and names(sentence) - q_names or \
+                any(expands(a, sentence) for a in spelled):
             score += _ANSWER_BONUS
         if cosines is not None and i < len(cosines):
             score += _COSINE_WEIGHT * float(cosines[i])
@@ -101,12 +115,15 @@ def compress(
     top = max(scores[0]) if sources else 0.0
     for i in range(len(sources)):  # the best sentence of each source close to the first
         best = max(range(len(spans[i])), key=scores[i].__getitem__)
+        if scores[i][best] == float("-inf"):
+            continue
         if i == 0 or sources[i].paper_id in keep or \
                 (scores[i][best] >= _KEEP * top and used + costs[i][best] <= budget):
             chosen[i].add(best)
             used += costs[i][best]
     rest = sorted(((scores[i][j], i, j) for i in range(len(sources)) for j in range(len(spans[i]))
-                   if chosen[i] and j not in chosen[i]), reverse=True)
+                   if chosen[i] and j not in chosen[i] and scores[i][j] > float("-inf")),
+                  reverse=True)
     for _, i, j in rest:
         if used + costs[i][j] <= budget:
             chosen[i].add(j)
@@ -120,7 +137,7 @@ def compress(
         for j in sorted(chosen[i]):
             if last is not None and j != last + 1:
                 pieces.append(_GAP.strip())
-            pieces.append(abstract[spans[i][j][0]:spans[i][j][1]])
+            pieces.append(strip_heading(abstract[spans[i][j][0]:spans[i][j][1]]))
             last = j
         out.append(replace(source, text=" ".join(pieces)))
     return out
@@ -133,5 +150,35 @@ def closest_sentence(question: str, source: Source,
     abstract = source.abstract or source.text
     sentences = [abstract[a:b] for a, b in split_sentences(abstract)] or [abstract]
     scores = sentence_scores(question, sentences, cosines, source.title)
-    shown = [i for i, t in enumerate(sentences) if t in source.text] or range(len(sentences))
-    return sentences[max(shown, key=scores.__getitem__)]
+    shown = [i for i, t in enumerate(sentences) if strip_heading(t) in source.text] \
+        or range(len(sentences))
+    return strip_heading(sentences[max(shown, key=scores.__getitem__)])
+
+
+_AUX = frozenset({"do", "does", "did", "is", "are", "was", "were", "has", "have", "had", "can",
+                  "could", "will", "would", "should", "may", "might"})
+
+
+def focus(question: str) -> set[str]:
+    """What a wh-question asks about: the words between its question word and its verb ("How
+    many kittens per litter do cats have?" -> kitten, litter), at most six."""
+    words = question.rstrip("?").split()
+    end = next((i for i, w in enumerate(words[1:7], start=1) if w.lower() in _AUX), 7)
+    return content_words(" ".join(words[1:end])) - {"mani", "much", "what", "which"}
+
+
+def holds_answer(question: str, sentence: str, title: str = "") -> bool:
+    """The sentence holds the kind of answer the question asks for (a figure, a name not in
+    the question), half of what the question is about, and half of its words beyond the
+    paper's title."""
+    title_words = content_words(title)
+    q_words = content_words(question) - title_words or content_words(question)
+    words = content_words(sentence)
+    about = focus(question) - title_words
+    if len(q_words & words) < 0.5 * len(q_words) or len(about & words) < 0.5 * len(about):
+        return False
+    if _WANTS_FIGURE.search(question):
+        return has_figure(sentence)
+    if _WANTS_NAME.search(question):
+        return bool(names(sentence) - names(question))
+    return True

@@ -12,7 +12,7 @@ from pathlib import Path
 from . import followup
 from .errors import CorpusError
 from .pipeline import Assistant
-from .types import ABSTENTIONS, Answer
+from .types import ABSTENTIONS, VERDICTS, Answer
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ class Question:
     answers: tuple[str, ...]
     multi: bool = False
     after: str = ""  # id of the question this one follows up (asked in the same conversation)
+    kind: str = ""  # "claim": right = a verdict citing a gold paper; "near_miss": unanswerable
+    label: str = ""  # a claim's gold label: SUPPORT, CONTRADICT or NOINFO
 
 
 def load_questions(path: str | Path) -> list[Question]:
@@ -38,7 +40,8 @@ def load_questions(path: str | Path) -> list[Question]:
             out.append(Question(str(rec.get("id", number)), rec["question"],
                                 tuple(rec.get("gold", ())), tuple(rec.get("answers", ())),
                                 bool(rec.get("multi", len(rec.get("gold", ())) > 1)),
-                                str(rec.get("after", ""))))
+                                str(rec.get("after", "")), str(rec.get("kind", "")),
+                                str(rec.get("label", ""))))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise CorpusError(f"{path}:{number}: bad question record ({exc}); each line needs "
                               "'question', 'gold' and 'answers'") from None
@@ -83,7 +86,10 @@ def run(assistant: Assistant, questions: list[Question],
         assert answer is not None
         by_id[q.id] = answer
         text = answer.text.lower()
-        if q.gold:
+        if q.kind == "claim":
+            correct = bool(answer.verdict) and any(
+                _is_gold(q, c.paper_id, c.title) for c in answer.citations)
+        elif q.gold:
             correct = not answer.abstained and all(a.lower() in text for a in q.answers) \
                 if q.multi else not answer.abstained and any(a.lower() in text for a in q.answers)
         else:
@@ -99,10 +105,11 @@ def run(assistant: Assistant, questions: list[Question],
 
 
 def summarize(results: list[Result]) -> dict:
-    answerable = [r for r in results if r.question.gold]
+    answerable = [r for r in results if r.question.gold and r.question.kind != "claim"]
+    claims = [r for r in results if r.question.kind == "claim"]
     unanswerable = [r for r in results if not r.question.gold]
     multi = [r for r in answerable if r.question.multi]
-    cited = sum(r.citations for r in answerable)
+    cited = sum(r.citations for r in answerable + claims)
     generated = [r for r in results if r.answer.completion_tokens]
 
     def share(items, pred):
@@ -119,15 +126,26 @@ def summarize(results: list[Result]) -> dict:
         "answerable": len(answerable),
         "unanswerable": len(unanswerable),
         "retrieval_hit_at_5": share(answerable, lambda r: r.hit_at_5),
-        "answer_accuracy": share(answerable, lambda r: r.correct),
-        "citation_precision": round(sum(r.good_citations for r in answerable) / cited, 3)
+        # direct answers: right, not a quote fallback, at most 300 characters
+        "direct_answer_accuracy": share(answerable, lambda r: r.correct and not r.answer.hedged
+                                        and len(r.answer.text) <= 300),
+        "answer_accuracy_with_fallbacks": share(answerable, lambda r: r.correct),
+        "gold_cited": share(answerable, lambda r: r.gold_cited > 0),
+        "citation_precision": round(sum(r.good_citations for r in answerable + claims) / cited, 3)
         if cited else None,
+        "claims": len(claims),
+        "claims_with_verdict": share(claims, lambda r: bool(r.answer.verdict)),
+        "claims_evidence_cited": share(claims, lambda r: r.gold_cited > 0),
+        "claims_verdict_right": share(claims, lambda r: _verdict_right(r)),
+        "verdicts": {v: sum(1 for r in claims if r.answer.verdict == v) for v in VERDICTS},
         "answers_without_citation": sum(1 for r in answerable
                                         if not r.answer.abstained and not r.citations),
         "multi_paper_gold_recall": round(sum(r.gold_cited for r in multi)
                                          / sum(len(r.question.gold) for r in multi), 3)
         if multi else None,
         "decline_rate_unanswerable": share(unanswerable, lambda r: r.answer.abstained),
+        "declined_or_not_stated_unanswerable": sum(1 for r in unanswerable
+                                                   if r.answer.abstained),
         "decline_rate_answerable": share(answerable, lambda r: r.answer.abstained),
         "first_token_s_p50": pct([r.first_token_s for r in generated], 0.5),
         "first_token_s_p95": pct([r.first_token_s for r in generated], 0.95),
@@ -136,8 +154,8 @@ def summarize(results: list[Result]) -> dict:
             (r.answer.completion_tokens - 1) / (r.total_s - r.first_token_s) for r in generated
             if r.answer.completion_tokens > 1 and r.total_s > r.first_token_s), 2)
         if generated else None,
-        "hedged": sum(1 for r in results if r.answer.hedged),
-        "hedged_correct": sum(1 for r in results if r.answer.hedged and r.correct),
+        "fallbacks_quote": sum(1 for r in results if r.answer.hedged),
+        "fallbacks_quote_right": sum(1 for r in results if r.answer.hedged and r.correct),
         "abstentions": {reason: sum(1 for r in results if r.answer.abstention == reason)
                         for reason in ABSTENTIONS},
         "prompt_tokens_median": statistics.median(r.answer.prompt_tokens for r in generated)
@@ -147,8 +165,15 @@ def summarize(results: list[Result]) -> dict:
              "hit_at_5": r.hit_at_5, "abstained": r.answer.abstention or False,
              "text": r.answer.text, "unsupported": list(r.answer.unsupported),
              "standalone": r.answer.standalone, "hedged": r.answer.hedged,
+             "verdict": r.answer.verdict, "label": r.question.label,
              "cited": [c.title for c in r.answer.citations],
              "first_token_s": round(r.first_token_s, 3)}
             for r in results
         ],
     }
+
+
+def _verdict_right(r: Result) -> bool:
+    """SUPPORT -> yes, CONTRADICT -> no, NOINFO -> not_stated (a report, not a target)."""
+    want = {"SUPPORT": "yes", "CONTRADICT": "no", "NOINFO": "not_stated"}.get(r.question.label)
+    return want is not None and r.answer.verdict == want

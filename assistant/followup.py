@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .citations import content_words, names
 from .names import label
+from .text import content_words, names
 from .types import Answer
 
 _LEAD = re.compile(r"^(?:and|also|so|then|ok(?:ay)?|now)\b[\s,]*", re.IGNORECASE)
@@ -21,6 +21,11 @@ _POSSESSIVE = re.compile(r"\b(?:its|their)\b", re.IGNORECASE)
 _PHRASE = re.compile(r"\b(?:this|that|the same)\s+(?:paper|model|method|approach|work|study|"
                      r"benchmark|dataset|system)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(?:it|they|them)\b", re.IGNORECASE)
+# "it" that refers to nothing: "is it true that", "it is known that", "make it possible"
+_EXPLETIVE = re.compile(r"\b(?:is|was|isn't|wasn't)\s+it\s+(?:true|false|possible|known|the case|"
+                        r"likely|correct|right)\b|\bit\s+(?:is|was|has been|seems|appears|remains)"
+                        r"\b(?:\s+\w+){0,3}?\s+(?:that|to|whether)\b|\bmakes?\s+it\b",
+                        re.IGNORECASE)
 
 
 def subject_of(history: Sequence[Answer]) -> str:
@@ -37,9 +42,12 @@ def subject_of(history: Sequence[Answer]) -> str:
 
 
 def needs_context(question: str) -> bool:
+    """The question refers back: a leading "and", "what about ...", "its", "this paper", a
+    pronoun that refers (not "is it true that"), or too few words to stand alone."""
     q = question.strip()
+    pronoun = _PRONOUN.search(_EXPLETIVE.sub(" ", q))
     return bool(_LEAD.match(q) or _ABOUT.match(_LEAD.sub("", q)) or _POSSESSIVE.search(q)
-                or _PHRASE.search(q) or _PRONOUN.search(q) or len(content_words(q)) < 2)
+                or _PHRASE.search(q) or pronoun or len(content_words(q)) < 2)
 
 
 def rewrite(question: str, history: Sequence[Answer]) -> str:
@@ -69,4 +77,6 @@ def rewrite(question: str, history: Sequence[Answer]) -> str:
 def _substitute(text: str, subject: str) -> str:
     text = _PHRASE.sub(subject, text)
     text = _POSSESSIVE.sub(f"{subject}'s", text)
-    return _PRONOUN.sub(subject, text)
+    kept = [m.span() for m in _EXPLETIVE.finditer(text)]
+    return _PRONOUN.sub(lambda m: m.group(0) if any(a <= m.start() < b for a, b in kept)
+                        else subject, text)

@@ -8,41 +8,13 @@ the Chroma state it was built from, so a stale or missing index is rebuilt on fi
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)*")
-STOPWORDS = frozenset("""
-a about above after again against all am an and any are as at be because been before being
-below between both but by can could did do does doing down during each few for from further
-had has have having he her here hers him his how i if in into is it its itself just me more
-most my no nor not now of off on once only or other our out over own same she should so some
-such than that the their them then there these they this those through to too under until up
-very was we were what when where which while who whom why will with would you your
-""".split())  # noqa: SIM905
-
-
-@cache
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-case words, hyphenated terms also split into parts, stop words dropped, stemmed."""
-    words: list[str] = []
-    for token in _TOKEN.findall(text.lower()):
-        parts = re.split(r"[.\-]", token) if ("-" in token or "." in token) else []
-        for word in [token, *[p for p in parts if len(p) > 1]]:
-            if word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
-                words.append(word)
-    return _stemmer().stemWords(words)
+from .text import tokenize
 
 
 class LexicalIndex:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from .citations import content_words
-from .lexical import tokenize
 from .names import label
+from .text import content_words, tokenize
 from .types import Citation, Source
 
 _ASKS_LIST = re.compile(
     r"^\s*(?:which|what|list|name|find|show)\b(?:\s+\w+){0,2}?\s+(?:papers|works|studies|"
-    r"articles|benchmarks|methods|models|approaches|datasets|systems|frameworks|techniques)\b",
+    r"articles|publications|trials|benchmarks|methods|models|approaches|datasets|systems|"
+    r"frameworks|techniques)\b(?!\s+(?:does|did|do|is|was|are|were|has|have|had)\b)",
     re.IGNORECASE)
 _EXAMPLES = re.compile(r"\b(?:such as|like|e\.g\.,?|including|for example,?|for instance,?)\s+"
                        r"(.+?)\s*[?.!]*$", re.IGNORECASE)
@@ -28,6 +28,8 @@ _MIN_SHARED = 2  # title words an example must share with the paper it describes
 
 
 def asks_for_papers(question: str) -> bool:
+    """"Which papers study X?", "What methods reduce Y?"; not "Which datasets does
+    PoolFormer use?", which asks about one paper (an auxiliary verb follows the noun)."""
     return bool(_ASKS_LIST.search(question))
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*")  # a word, "GPT-3", "Qwen2.5"
+from .text import TOKEN
+
 _DISTINCT = re.compile(r"[a-z][A-Z]|[A-Z]{2}|[A-Za-z]\d")
 _INTRO = re.compile(
     r"\b(?:we\s+(?:introduce|propose|present|call|name|dub|term|develop|build|design)|called|"
@@ -26,7 +27,8 @@ _INTRO = re.compile(
 _DEFINED = re.compile(r"\bwe\s+(?:introduce|propose|present|design|develop|build)\b[^.;()]{0,80}"
                       r"\(\**([A-Za-z][\w.\-]*)\**\)")  # "we propose a greedy search (G-Search)"
 _MAX_NAME = 40  # characters of a title's name part
-_MAX_USERS = 2  # papers that may mention a name introduced in an abstract
+_MAX_OWNERS = 2  # papers that may introduce one name ("our CoT prompts": a field's term)
+_MAX_SHARE = 0.01  # share of the corpus that may mention a name that identifies one paper
 
 
 def title_name(title: str) -> str:
@@ -83,19 +85,28 @@ class NameIndex:
         self._phrases: dict[str, set[str]] = {}
 
     def build(self, papers: Iterable[tuple[str, str, str]]) -> None:
-        """papers: (paper id, title, abstract)."""
+        """papers: (paper id, title, abstract). A name identifies a paper when at most two
+        papers introduce it and at most 1% of the corpus (at least 2 papers) mentions it:
+        "COVID-19: ..." in a corpus of COVID papers names no single paper."""
         self._single, self._phrases = {}, {}
         papers = list(papers)
         mentions: dict[str, int] = {}
         for _, title, abstract in papers:
-            for token in set(TOKEN.findall(f"{title} {abstract}")):
+            for token in {t.lower() for t in TOKEN.findall(f"{title} {abstract}")}:
                 mentions[token] = mentions.get(token, 0) + 1
-        for pid, title, abstract in papers:
-            own = _title_names(title)
-            # an abstract's name that many papers use ("CoT", "DPO") is a field's term
-            own |= {n for n in _introduced(abstract) if mentions.get(n, 0) <= _MAX_USERS}
+        limit = max(2, _MAX_SHARE * len(papers))
+        owned = {pid: paper_names(title, abstract) for pid, title, abstract in papers}
+        owners: dict[str, int] = {}
+        for own in owned.values():
             for name in own:
-                if len(TOKEN.findall(name)) == 1 and " " not in name:
+                owners[name] = owners.get(name, 0) + 1
+        for pid, own in owned.items():
+            for name in own:
+                tokens = [t.lower() for t in TOKEN.findall(name)]
+                if owners[name] > _MAX_OWNERS or \
+                        min((mentions.get(t, 0) for t in tokens), default=0) > limit:
+                    continue
+                if len(tokens) == 1 and " " not in name:
                     self._single.setdefault(name, set()).add(pid)
                 else:
                     self._phrases.setdefault(" ".join(name.lower().split()), set()).add(pid)

@@ -7,13 +7,14 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from . import citations, context, followup, listing, prompting
+from . import citations, context, followup, listing, prompting, verdict
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import IndexError_, QuestionError
 from .generation import Generator, LlamaCppGenerator, OpenAICompatGenerator
 from .index import ChromaIndex
 from .ingest import Progress, ingest
 from .models import resolve_embedder, resolve_model
+from .names import label
 from .retrieval import Filters, Retriever
 from .settings import Settings, bundled_corpus
 from .types import Answer, Citation, IngestReport, Source
@@ -146,6 +147,14 @@ class Assistant:
             yield Answer(asked, prompting.NO_ANSWER, (), tuple(sources), abstained=True,
                          abstention="not_covered", standalone=_changed(standalone, asked))
             return
+        claim = verdict.proposition(question)
+        if claim:  # a yes/no question or a claim: the verdict is read from the sentences
+            numbered = [dataclasses.replace(s, number=i) for i, s in enumerate(sources, 1)]
+            decided = verdict.decide(question, claim, numbered)
+            yield decided.text
+            yield Answer(asked, decided.text, decided.citations, tuple(numbered),
+                         verdict=decided.kind, standalone=_changed(standalone, asked))
+            return
         gen = self.generator
         cosines = self.retriever.sentence_cosines(question, [s.paper_id for s in sources])
         pieces: list[str] = []
@@ -159,16 +168,18 @@ class Assistant:
                                     temperature=self.settings.temperature, grammar=grammar):
                 pieces.append(piece)
                 yield piece
-        checked = citations.check("".join(pieces), prompt.sources, question, about=named)
-        if listing.asks_for_papers(question) and named:
+        listed = listing.asks_for_papers(question)
+        checked = citations.check("".join(pieces), prompt.sources, question, about=named,
+                                  max_claims=None if listed else 2)
+        if listed and named:
             checked = self._list(checked, prompt.sources, named, question, cosines)
         reason = "" if checked.supported else \
             "model_declined" if checked.declined else "unsupported"
-        if reason == "unsupported":
+        if reason:
             best = prompt.sources[0]
             quote = context.closest_sentence(question, best, cosines.get(best.paper_id))
             if self._on_topic(question, best, named, quote):
-                yield self._hedge(asked, standalone, prompt, quote, checked, len(pieces))
+                yield self._fallback(asked, standalone, prompt, quote, checked, len(pieces))
                 return
         yield Answer(
             question=asked, text=checked.text, citations=checked.citations,
@@ -176,7 +187,6 @@ class Assistant:
             prompt_tokens=prompt.tokens, completion_tokens=len(pieces), abstention=reason,
             unsupported=checked.removed, standalone=_changed(standalone, asked),
         )
-
 
     def _sources(self, question: str, k: int,
                  filters: Filters | None) -> tuple[list[Source], list[str]]:
@@ -232,19 +242,27 @@ class Assistant:
         shared = len(words & citations.content_words(quote)) / len(words) if words else 0.0
         return shared >= self.settings.hedge_coverage
 
-    def _hedge(self, asked: str, standalone: str, prompt, quote: str, checked,
-               completion_tokens: int) -> Answer:
-        """The draft failed the check but the best paper is clearly on topic: quote its
-        closest sentence, saying that it is a quote, rather than decline."""
+    def _fallback(self, asked: str, standalone: str, prompt, quote: str, checked,
+                  completion_tokens: int) -> Answer:
+        """The draft failed the check (or the model declined) but the best paper is clearly
+        the one asked about: quote its sentence that answers the question, saying that it is
+        a quote; when none holds the kind of answer asked for, say that its abstract does not
+        give it, citing the paper."""
         source = prompt.sources[0]
-        text = f'The abstracts do not state it in so many words; the closest passage: "{quote}" [1].'
-        return Answer(
-            question=asked, text=text,
-            citations=(Citation(1, source.paper_id, source.title, quote),),
-            sources=tuple(prompt.sources), prompt_tokens=prompt.tokens,
-            completion_tokens=completion_tokens, unsupported=checked.removed,
-            standalone=_changed(standalone, asked), hedged=True,
-        )
+        citation = (Citation(1, source.paper_id, source.title, quote),)
+        common = dict(question=asked, citations=citation, sources=tuple(prompt.sources),
+                      prompt_tokens=prompt.tokens, completion_tokens=completion_tokens,
+                      unsupported=checked.removed, standalone=_changed(standalone, asked))
+        if context.holds_answer(standalone, quote, source.title):
+            return Answer(text=f'The closest statement in the abstracts is: "{quote}" [1]',
+                          hedged=True, **common)
+        name = label(source.title)
+        name = name if len(name) <= 80 else name[:77].rstrip() + "…"
+        asked_what = standalone.rstrip(" ?.!")
+        asked_what = asked_what[:1].lower() + asked_what[1:] \
+            if not any(ch.isupper() for ch in asked_what.split(" ", 1)[0][1:]) else asked_what
+        return Answer(text=f'The abstract of "{name}" does not say {asked_what} [1].',
+                      abstained=True, abstention="not_stated", **common)
 
 
 def _changed(standalone: str, asked: str) -> str:

@@ -171,6 +171,20 @@ class Settings:
              f"n_threads must be 1 or more, got {self.n_threads}"),
             (self.embed_batch_size >= 1, f"embed_batch_size must be 1 or more, got {self.embed_batch_size}"),
             (0 < self.port < 65536, f"port must be in 1..65535, got {self.port}"),
+            (isinstance(self.grammar, bool), f"grammar must be true or false, got {self.grammar!r}"),
+            (0.0 <= self.sentence_weight <= 5.0 and 0.0 <= self.coverage_weight <= 5.0,
+             "sentence_weight and coverage_weight must be in [0, 5]"),
+            (0.0 <= self.paper_vector_weight <= 1.0,
+             f"paper_vector_weight must be in [0, 1], got {self.paper_vector_weight}"),
+            (self.feedback >= 0 and self.feedback_terms >= 0,
+             "feedback and feedback_terms must be 0 or more"),
+            (self.rrf_k >= 1, f"rrf_k must be at least 1, got {self.rrf_k}"),
+            (self.bm25_k1 > 0 and 0.0 <= self.bm25_b <= 1.0,
+             f"bm25_k1 must be above 0 and bm25_b in [0, 1], got {self.bm25_k1}, {self.bm25_b}"),
+            (self.chroma_port > 0 and self.chroma_port < 65536,
+             f"chroma_port must be in 1..65535, got {self.chroma_port}"),
+            (0.0 <= self.hedge_relevance <= 2.0,
+             f"hedge_relevance must be in [0, 2], got {self.hedge_relevance}"),
         ]
         for ok, message in checks:
             if not ok:
@@ -200,7 +214,18 @@ class Settings:
         return {f.name: f.metadata.get("description", "") for f in dataclasses.fields(Settings)}
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
 def _parse(name: str, type_name: str, raw: str) -> Any:
+    """An environment value as the field's type: bools read 1/0, true/false, yes/no, on/off."""
+    variable = f"ASSISTANT_{name.upper()}={raw!r}"
+    if type_name.startswith("bool"):
+        value = raw.strip().lower()
+        if value in _TRUE | _FALSE:
+            return value in _TRUE
+        raise ConfigError(f"{variable} is not a boolean; use true or false")
     try:
         if type_name.startswith("int"):
             return int(raw)
@@ -208,7 +233,5 @@ def _parse(name: str, type_name: str, raw: str) -> Any:
             return float(raw)
     except ValueError:
         kind = "an integer" if type_name.startswith("int") else "a number"
-        raise ConfigError(
-            f"ASSISTANT_{name.upper()}={raw!r} is not {kind}; fix or unset the variable"
-        ) from None
+        raise ConfigError(f"{variable} is not {kind}; fix or unset the variable") from None
     return raw

@@ -70,7 +70,9 @@ ABSTENTIONS = {
     "not_covered": "retrieval found no source relevant enough; the model was not called",
     "model_declined": "the model said the sources do not answer the question",
     "unsupported": "no sentence of the model's answer is supported by the sources",
+    "not_stated": "the relevant paper's abstract does not give what was asked (it is cited)",
 }
+VERDICTS = ("yes", "no", "disagree", "not_stated")
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Answer:
     unsupported: tuple[str, ...] = ()  # sentences the model wrote that no source supports
     standalone: str = ""  # the follow-up question rewritten for retrieval ("" if unchanged)
     hedged: bool = False  # the model's draft failed the check: the text quotes the closest passage
+    verdict: str = ""  # for yes/no questions and claims: one of VERDICTS
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +102,7 @@ class Answer:
             "unsupported": list(self.unsupported),
             "standalone": self.standalone,
             "hedged": self.hedged,
+            "verdict": self.verdict,
             "citations": [c.to_dict() for c in self.citations],
             "sources": [s.to_dict() for s in self.sources],
             "prompt_tokens": self.prompt_tokens,

@@ -71,8 +71,15 @@ def sources_html(answer: Answer) -> str:
         parts += [f"<li><del>{html.escape(t)}</del></li>" for t in answer.unsupported]
         parts.append("</ul></div>")
     if answer.hedged:
-        parts.append("<p class='hedged'><em>The model's draft was not supported by the sources; "
-                     "the answer quotes the closest passage instead.</em></p>")
+        parts.append("<p class='hedged'><em>Fallback: the model's draft was not supported by "
+                     "the sources, so the answer quotes the sentence that best answers the "
+                     "question.</em></p>")
+    if answer.abstention == "not_stated":
+        parts.append("<p class='not-stated'><em>The paper asked about is cited, but its "
+                     "abstract does not give this.</em></p>")
+    if answer.verdict:
+        parts.append(f"<p class='verdict'>Verdict: <strong>{html.escape(answer.verdict)}"
+                     "</strong>, read from the cited sentence.</p>")
     if answer.abstained and not answer.citations:
         why = ABSTENTIONS.get(answer.abstention, "no source supports an answer")
         return "".join(parts) + f"<p class='abstained'><em>Declined: {html.escape(why)}.</em></p>"

@@ -33,12 +33,14 @@ def test_qa_evaluation_counts_accuracy_citations_and_declines(tmp_path):
     assert report["retrieval_hit_at_5"] == 1.0
     # the fake always answers about cats: right for "a"; for "b" the prompt holds only the
     # bees paper, so the cats sentence is unsupported and removed: a decline, not a wrong cite
-    assert report["answer_accuracy"] == 0.5
+    assert report["answer_accuracy_with_fallbacks"] == 0.5
+    assert report["direct_answer_accuracy"] == 0.5 and report["fallbacks_quote"] == 0
     assert report["citation_precision"] == 1.0
     assert report["answers_without_citation"] == 0
     assert report["decline_rate_unanswerable"] == 1.0
     assert report["decline_rate_answerable"] == 0.5
-    assert report["abstentions"] == {"not_covered": 1, "model_declined": 0, "unsupported": 1}
+    assert report["abstentions"] == {"not_covered": 1, "model_declined": 0, "unsupported": 1,
+                                     "not_stated": 0}
     assert [d["correct"] for d in report["details"]] == [True, False, True]
 
 
@@ -52,4 +54,17 @@ def test_follow_up_questions_are_asked_in_the_conversation_of_their_first(tmp_pa
     follow = report["details"][1]
     assert follow["standalone"] == "How long do Feline sleep patterns nap?"
     assert follow["correct"] and report["decode_tokens_per_s_median"] is not None
-    assert set(report["abstentions"]) == {"not_covered", "model_declined", "unsupported"}
+    assert set(report["abstentions"]) == {"not_covered", "model_declined", "unsupported",
+                                          "not_stated"}
+
+
+def test_claims_count_as_right_with_a_verdict_citing_the_evidence_paper(tmp_path):
+    report = _evaluate(tmp_path, [
+        {"id": "c", "question": "Is it true that domestic cats sleep for sixteen hours per day?",
+         "gold": ["cats"], "answers": [], "kind": "claim", "label": "SUPPORT"},
+        {"id": "d", "question": "Claim: Honeybees share food locations with the waggle dance.",
+         "gold": ["rust"], "answers": [], "kind": "claim", "label": "SUPPORT"},
+    ], min_relevance=0.0)
+    assert report["claims"] == 2 and report["claims_with_verdict"] == 1.0
+    assert report["claims_evidence_cited"] == 0.5 and report["claims_verdict_right"] == 1.0
+    assert [d["correct"] for d in report["details"]] == [True, False]

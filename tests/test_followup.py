@@ -40,3 +40,12 @@ def test_without_history_or_subject_nothing_changes():
 def test_subject_falls_back_to_names_in_the_last_question():
     assert subject_of(_history(cited=False)) == "DotaMath-deepseek-7B MATH"
     assert needs_context("GSM8K?") and not needs_context("What is the score of DotaMath on MATH?")
+
+
+@pytest.mark.parametrize("question", [
+    "Is it true that statins reduce mortality in older adults?",
+    "It is known that exercise lowers blood pressure in adults, right?",
+    "Does pooling make it possible to drop attention in vision models?",
+])
+def test_an_it_that_refers_to_nothing_takes_no_subject(question):
+    assert rewrite(question, _history()) == question

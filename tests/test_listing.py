@@ -53,3 +53,10 @@ def test_without_examples_a_list_question_points_at_titles_carrying_its_topic():
     assert on_topic("Which papers study lottery tickets?",
                     "Grokking Tickets: Lottery Tickets Accelerate Grokking", weight)
     assert not on_topic("Which papers study lottery tickets?", "Pointer Networks", weight)
+
+
+def test_a_question_about_one_papers_datasets_is_not_a_list_question():
+    assert not asks_for_papers("Which datasets does PoolFormer use?")
+    assert not asks_for_papers("What methods did the DySpec paper compare against?")
+    assert asks_for_papers("Which methods reduce the memory of attention?")
+    assert asks_for_papers("Which trials tested statins in older adults?")

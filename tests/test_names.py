@@ -31,3 +31,22 @@ def test_single_word_names_match_with_their_case_and_phrases_without():
     assert index.named_in("What does TransNeXt-Tiny reach, and TransNeXt's Base?") == ["tnx"]
     assert index.named_in("Compare FIT with TransNeXt") == ["fit", "tnx"]
     assert index.named_in("What does TransNeXt-Base-384 reach?") == ["tnx"]
+
+
+def test_a_name_that_many_papers_mention_names_no_single_paper():
+    papers = [("c0", "COVID-19: Outcomes in Care Homes", "COVID-19 killed many residents.")]
+    papers += [(f"c{i}", f"Study {i} of masks", f"COVID-19 spread in setting {i}.")
+               for i in range(1, 6)]
+    index = NameIndex()
+    index.build(papers)
+    assert index.named_in("How did COVID-19 spread in schools?") == []
+
+
+def test_a_name_introduced_once_stays_the_papers_in_a_large_corpus():
+    papers = [("lion", "Symbolic Discovery", "Our method discovers an optimizer, termed EvoLion. "
+               "It beats AdamW.")]
+    papers += [(f"u{i}", f"Follow-up {i}", f"We train with {'EvoLion' if i < 2 else 'SGD'}, run {i}.")
+               for i in range(300)]
+    index = NameIndex()
+    index.build(papers)
+    assert index.named_in("What does EvoLion keep track of?") == ["lion"]

@@ -32,3 +32,14 @@ def test_settings_are_immutable_and_described():
     with pytest.raises(AttributeError):
         s.top_k = 3  # type: ignore[misc]
     assert all(Settings.describe().values())
+
+
+@pytest.mark.parametrize("raw,value", [("false", False), ("0", False), ("off", False),
+                                       ("true", True), ("1", True), ("Yes", True)])
+def test_booleans_from_the_environment_are_parsed(raw, value):
+    assert Settings.from_env({"ASSISTANT_GRAMMAR": raw}).grammar is value
+
+
+def test_a_bad_boolean_names_the_variable_and_the_fix():
+    with pytest.raises(ConfigError, match="ASSISTANT_GRAMMAR.*true or false"):
+        Settings.from_env({"ASSISTANT_GRAMMAR": "maybe"})
