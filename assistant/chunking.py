@@ -9,7 +9,8 @@ from .types import Chunk, Paper
 _ABBREVIATIONS = {"e.g.", "i.e.", "et al.", "etc.", "vs.", "fig.", "figs.", "eq.", "no.", "approx.",
                   "cf.", "dr.", "mr.", "ms.", "al.", "resp.", "sec.", "ref.", "refs.", "avg.",
                   "incl.", "viz.", "ca.", "tab.", "u.s."}
-_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+# a literal "\n" (an escaping artefact of some exports, SciFact's among them) is white space
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"')\]]*(?:\s|\\n)+(?=[\"'(\[]?[A-Z0-9])")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -31,8 +32,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _rstrip(text: str, end: int) -> int:
-    while end > 0 and text[end - 1].isspace():
-        end -= 1
+    while end > 0 and (text[end - 1].isspace() or text[end - 2:end] == "\\n"):
+        end -= 2 if text[end - 2:end] == "\\n" else 1
     return end
 
 

@@ -38,7 +38,8 @@ __all__ = ["Checked", "check", "content_words", "names", "MARKER", "SUPPORT", "E
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 SUPPORT = 0.5  # share of a claim's content words its evidence must hold
 MARGIN = 0.2  # how much better another source must cover a claim to replace a marker
-_WINDOW = 5  # words on each side of a figure that say what it measures
+_WINDOW = 4  # words on each side of a figure that say what it measures
+_TIGHT = 2  # words on each side that surely belong to a figure
 
 
 def _numbers(words: set[str]) -> set[str]:
@@ -52,26 +53,28 @@ def _proper(text: str) -> set[str]:
                           for w in content_words(tok)}
 
 
-def _tokens(text: str) -> list[str]:
-    """The text's words in order, as content words ("" for stop words), figures plain."""
-    out = []
-    for tok in TOKEN.findall(plain_numbers(text.lower())):
-        tok = re.sub(r"(?<=\d)x$", "", tok)
-        words = content_words(tok)
-        out.append(tok if tok in words else min(words) if words else "")
-    return out
+def _tokens(text: str) -> list[set[str]]:
+    """The text's words in order, each as its content words (a hyphenated word gives its
+    parts; empty for stop words), figures plain ("6X" -> "6")."""
+    return [content_words(re.sub(r"(?<=\d)x$", "", tok))
+            for tok in TOKEN.findall(plain_numbers(text.lower()))]
 
 
-def _roles(tokens: list[str]) -> dict[str, set[str]]:
-    """Each figure -> the words within `_WINDOW` of it (the thing it measures)."""
+def _roles(tokens: list[set[str]], window: int = _WINDOW) -> dict[str, set[str]]:
+    """Each figure -> the words within `window` tokens of it (the thing it measures)."""
     roles: dict[str, set[str]] = {}
-    for i, tok in enumerate(tokens):
-        if tok and tok[0].isdigit():
-            near = tokens[max(0, i - _WINDOW):i] + tokens[i + 1:i + 1 + _WINDOW]
-            roles.setdefault(tok, set()).update(w for w in near if w and not w[0].isdigit())
+    for i, words in enumerate(tokens):
+        for figure in (w for w in words if re.fullmatch(r"\d+(?:\.\d+)?", w)):
+            near = set().union(*tokens[max(0, i - window):i], *tokens[i + 1:i + 1 + window])
+            roles.setdefault(figure, set()).update(w for w in near if not w[:1].isdigit())
     return roles
 
 
+_VERSION = re.compile(r"\b[A-Z][\w\-]*\s+(\d+(?:\.\d+)?)\b(?!\s*(?:%|x\b|times))")  # "Lean 4"
+_SELF = re.compile(r"\b(?:we|our|us|here|this (?:paper|study|work|article|model|method|approach|"
+                   r"framework|system|trial|analysis)|the (?:proposed|resulting|model|method|"
+                   r"approach|framework|system)|(?:it|its)\b(?!\s+(?:is|was)\s+\w+\s+(?:that|to)\b))",
+                   re.IGNORECASE)
 _NOT = re.compile(r"\b(?:no|not|never|cannot|neither|nor|n't)\b", re.IGNORECASE)
 
 
@@ -87,9 +90,11 @@ def _negates(text: str) -> set[str]:
 
 @dataclass
 class _Sentence:
-    text: str
+    text: str  # without its heading
+    section: str  # the structured-abstract section it stands in ("results"), or ""
     words: set[str]
     roles: dict[str, set[str]]
+    tight: dict[str, set[str]]
     negated: bool
     direction: int
     negates: set[str]  # the words a negation of the sentence stands beside
@@ -108,61 +113,86 @@ class Evidence:
     @classmethod
     def of(cls, source: Source) -> Evidence:
         body = source.abstract or source.text
-        sentences = []
+        sentences, section = [], ""
         for s, e in split_sentences(body):
-            text = strip_heading(body[s:e])
+            raw = body[s:e]
+            text = strip_heading(raw)
+            if text != raw:
+                section = raw[:len(raw) - len(text)].strip(" :.-").lower()
             if addresses_reader(text):
                 continue
             tokens = _tokens(text)
-            sentences.append(_Sentence(text, content_words(text), _roles(tokens), negated(text),
+            tight = {f: w for f, w in _roles(tokens, _TIGHT).items()
+                     if f not in _VERSION.findall(text)}
+            sentences.append(_Sentence(text, section, content_words(text),
+                                       _roles(tokens), tight,
+                                       negated(text),
                                        direction(text, comparisons_only=True), _negates(text)))
         title = source.title
         own = names(title).union(*(content_words(n) for n in paper_names(title, body)))
         return cls(source, sentences, content_words(title), own,
                    content_words(title.split(":")[0]))
 
-    def align(self, claim: str) -> tuple[float, list[str]]:
+    def align(self, claim: str, given: set[str] = frozenset()) -> tuple[float, list[str]]:
         """How well the best anchor (plus at most one more sentence) states the claim, and
-        those sentences; (0, []) when no sentence can anchor it."""
+        those sentences; (0, []) when no sentence can anchor it. `given`: names the question
+        already holds (the claim does not assert them)."""
         words = content_words(claim)
         if not words:
             return 0.0, []
         context = self.title | self.own
-        required = (_numbers(words) | _proper(claim)) - context
+        required = (_numbers(words) | _proper(claim) | _complement(claim)) - context - given
         claim_roles = {fig: near - context for fig, near in _roles(_tokens(claim)).items()}
         polarity, way = negated(claim), direction(claim, comparisons_only=True)
+        about_self = bool(words & self.own)
+        stated = words - self.own or words  # what the claim says beyond naming the paper
         best, chosen = 0.0, []
         for i, s in enumerate(self.sentences):
+            # a claim about the paper's own system rests on a sentence about its own work,
+            # not on the background ("Proof assistants like Lean ..." is not DeepSeek-Prover)
+            if about_self and not (s.words & self.own or _SELF.search(s.text)):
+                continue
             if not required <= s.words or way * s.direction < 0 or \
                     polarity and not s.negated or s.negated and not polarity and \
                     s.negates & words:
                 continue
-            if not all(_same_role(near, s.roles.get(fig, set()), s.words)
-                       for fig, near in claim_roles.items()):
+            if any(_moved(fig, near, s) for fig, near in claim_roles.items()):
                 continue
-            held = s.words | self.title | self.own
-            score = len(words & held) / len(words)
+            # the anchor itself must state part of the claim
+            if len(stated & s.words) < min(2, len(stated)):
+                continue
+            held = s.words | self.title
+            score = len(stated & held) / len(stated)
             pick = [i]
             if score < 1.0:  # one more sentence may add plain words
-                gains = [(len(words & (held | t.words)) / len(words), j)
+                gains = [(len(stated & (held | t.words)) / len(stated), j)
                          for j, t in enumerate(self.sentences) if j != i]
-                if gains:
-                    more, j = max(gains)
-                    if more > score:
-                        score, pick = more, sorted([i, j])
-            # the anchor itself must state part of the claim beyond the title
-            if len(words & s.words - self.title) < min(2, len(words - self.title)):
-                continue
+                more, j = max(gains, default=(0.0, 0))
+                if more > score:
+                    score, pick = more, sorted([i, j])
             if score > best + 1e-9:
                 best, chosen = score, [self.sentences[k].text for k in pick]
         return best, chosen
 
 
-def _same_role(near: set[str], source_near: set[str], sentence: set[str]) -> bool:
-    """The claim ties a figure to words; those of them the source sentence holds must stand
-    beside that figure there ("6X" of training speed is not "6X" of inference)."""
-    shared = near & sentence
-    return not shared or bool(shared & source_near)
+_COPULA = re.compile(r"\b(?:is|are|was|were)\s+(?:a|an|the)\s+([\w\- ]+?)(?=\s+(?:like|such|that|"
+                     r"which|who|for|of|in|on|with|by|to|from|than)\b|[,;.]|$)", re.IGNORECASE)
+
+
+def _complement(claim: str) -> set[str]:
+    """What a copular claim says its subject is ("X is a proof assistant like Lean" ->
+    proof, assistant): the words the anchor must hold."""
+    return set().union(set(), *(content_words(m.group(1)) for m in _COPULA.finditer(claim)))
+
+
+def _moved(figure: str, near: set[str], sentence: _Sentence) -> bool:
+    """The claim ties a figure to words ("6X ... inference") that the sentence ties tightly
+    to another of its figures ("10X inference latency") and not to this one: small models
+    move figures between the things an abstract measures."""
+    shared = near & sentence.words
+    if not shared or shared & sentence.roles.get(figure, set()):
+        return False
+    return any(shared & tight for other, tight in sentence.tight.items() if other != figure)
 
 
 @dataclass(frozen=True)
@@ -242,7 +272,7 @@ def check(answer: str, sources: Sequence[Source], question: str = "",
         if not claim:  # "Yes." and the like: nothing to check, nothing to cite
             kept.append((clean, []))
             continue
-        aligned = [ev.align(clean) for ev in evidence]
+        aligned = [ev.align(clean, q_names) for ev in evidence]
         scores = [a[0] for a in aligned]
         best = max(range(len(sources)), key=lambda i: scores[i]) + 1
         in_range = sorted(n for n in cited if 1 <= n <= len(sources))

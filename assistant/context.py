@@ -67,6 +67,8 @@ def sentence_scores(question: str, sentences: Sequence[str],
     wants_name = bool(_WANTS_NAME.search(question))
     q_names = names(question)
     spelled = _ACRONYM.findall(question) if _WANTS_EXPANSION.search(question) else []
+    if cosines is not None and len(cosines) != len(sentences):
+        cosines = None  # stored under another sentence split (an older index): unusable
     out = []
     for i, sentence in enumerate(sentences):
         if addresses_reader(sentence):  # data, never shown as evidence

@@ -150,7 +150,8 @@ class Assistant:
         claim = verdict.proposition(question)
         if claim:  # a yes/no question or a claim: the verdict is read from the sentences
             numbered = [dataclasses.replace(s, number=i) for i, s in enumerate(sources, 1)]
-            decided = verdict.decide(question, claim, numbered)
+            cosines = self.retriever.sentence_cosines(claim, [s.paper_id for s in numbered])
+            decided = verdict.decide(question, claim, numbered, cosines)
             yield decided.text
             yield Answer(asked, decided.text, decided.citations, tuple(numbered),
                          verdict=decided.kind, standalone=_changed(standalone, asked))

@@ -35,6 +35,13 @@ MODES = ("hybrid", "dense", "bm25")
 RELEVANCE_WEIGHTS = (-3.11, 6.06, 5.00)
 
 
+def relevance(cosine: float, lexical: float) -> float:
+    """The calibrated chance that a paper answers the query, from its best passage's cosine
+    and its lexical coverage (see RELEVANCE_WEIGHTS)."""
+    b0, b1, b2 = RELEVANCE_WEIGHTS
+    return 1 / (1 + math.exp(-(b0 + b1 * cosine + b2 * lexical)))
+
+
 @dataclass(frozen=True)
 class Filters:
     """Restrict search to papers whose metadata match; empty fields do not filter."""
@@ -217,11 +224,12 @@ class Retriever:
         out = []
         for pid in top:
             hit, paper = best[pid], papers.get(pid)
-            b0, b1, b2 = RELEVANCE_WEIGHTS
-            z = b0 + b1 * float(hit.score) + b2 * lex_of[pid] / scale
+            lexical = lex_of[pid] / scale
             out.append(Source(
                 paper_id=pid, title=hit.title, text=hit.text,
-                score=round(float(hit.score), 4), relevance=round(1 / (1 + math.exp(-z)), 4),
+                score=round(float(hit.score), 4),
+                relevance=round(relevance(float(hit.score), lexical), 4),
+                lexical=round(lexical, 4),
                 abstract=paper.abstract if paper else hit.text,
                 year=paper.year if paper else None, authors=paper.authors if paper else (),
                 url=paper.url if paper else None,

@@ -23,7 +23,7 @@ very was we were what when where why how which while who whom why will with woul
 _GENERIC = frozenset("""
 also paper papers study studies work approach method methods propose proposed proposes
 present presents introduce introduces show shows shown based using use used new novel source
-sources according may might shall yes true false whether
+sources according may might shall yes true false whether like
 """.split())  # noqa: SIM905
 CHECK_STOPWORDS = STOPWORDS | _GENERIC
 
@@ -64,9 +64,13 @@ def tokenize(text: str) -> list[str]:
     return _stemmer().stemWords(_words(text, STOPWORDS, figures=False))
 
 
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9]+)s\b")  # "LLMs" -> "LLM"
+
+
 def content_words(text: str) -> set[str]:
     """The answer check's words: like `tokenize`, without the words abstracts use about
-    themselves (negations are stop words: `negated` reads them)."""
+    themselves (negations are stop words: `negated` reads them), acronyms in the singular."""
+    text = _ACRONYM_PLURAL.sub(r"\1", text)
     return set(_stemmer().stemWords(_words(text, CHECK_STOPWORDS, figures=True)))
 
 
@@ -141,6 +145,12 @@ def strip_heading(sentence: str) -> str:
     return rest
 
 
+METHODS = frozenset({"methods", "method", "methodology", "design", "setting", "settings",
+                     "participants", "patients", "subjects", "interventions", "intervention",
+                     "measurements", "measures", "main outcome measures", "outcome measures",
+                     "materials", "procedures", "data sources", "study selection",
+                     "data extraction", "design, setting, and participants",
+                     "design and setting", "methods and findings"})
 AIMS = frozenset({"background", "introduction", "context", "importance", "objective",
                   "objectives", "aim", "aims", "purpose", "rationale", "hypothesis"})
 
@@ -168,7 +178,8 @@ def addresses_reader(sentence: str) -> bool:
     return bool(_ADDRESSES.search(sentence))
 
 
-_NEGATION = re.compile(r"\b(?:no|not|never|neither|nor|none|cannot|fail(?:s|ed)? to|unable)\b",
+_NEGATION = re.compile(r"\b(?:no|not|never|neither|nor|none|cannot|fail(?:s|ed)? to|unable|"
+                       r"incapable|unaffected|unchanged)\b",
                        re.IGNORECASE)
 
 

@@ -44,6 +44,7 @@ class Source:
     score: float
     abstract: str = ""
     relevance: float = 0.0  # calibrated chance (0..1) that this paper answers the query
+    lexical: float = 0.0  # its BM25 score per query term over ln(1 + papers): relevance's input
     number: int = 0  # position in an answer's source list, 1-based; 0 for plain search
     year: int | None = None
     authors: tuple[str, ...] = ()

@@ -12,11 +12,12 @@ abstracts do not say".
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from .chunking import sentences
 from .citations import SUPPORT, Evidence
-from .text import content_words, direction, negated
+from .text import AIMS, content_words, direction, negated
 from .types import Citation, Source
 
 _CLAIM = re.compile(
@@ -63,23 +64,33 @@ def _stance(claim: str, words: set[str], sentence) -> tuple[str, str]:
     return "yes", ""
 
 
-def decide(question: str, claim: str, sources: Sequence[Source]) -> Verdict:
-    """The verdict on `claim` from the numbered `sources`, citing the deciding sentences."""
+def decide(question: str, claim: str, sources: Sequence[Source],
+           cosines: Mapping[str, Sequence[float]] | None = None) -> Verdict:
+    """The verdict on `claim` from the numbered `sources`, citing the deciding sentences.
+    `cosines`: paper id -> each abstract sentence's cosine to the question, when the index
+    stores sentence vectors; they rank the sentences that state enough of the claim."""
     words = content_words(claim)
-    found: list[tuple[float, int, str, str, str]] = []  # coverage, number, stance, why, text
+    found: list[tuple[float, int, str, str, str]] = []  # rank, number, stance, why, text
     closest: tuple[float, int, str] = (-1.0, 0, "")
     for n, source in enumerate(sources, start=1):
         ev = Evidence.of(source)
+        body = source.abstract or source.text
+        split, vectors = sentences(body), (cosines or {}).get(source.paper_id, ())
+        by_text = dict(zip(split, vectors, strict=True)) if len(split) == len(vectors) else {}
         for s in ev.sentences:
             beyond = words - ev.title
             held = len(words & (s.words | ev.title)) / len(words) if words else 0.0
-            if held > closest[0]:
-                closest = (held, n, s.text)
-            # the sentence itself must state part of the claim beyond the title
-            if held < SUPPORT or len(beyond & s.words) < min(2, len(beyond)):
+            rank = held + float(next((c for t, c in by_text.items() if t.endswith(s.text)),
+                                     0.0))
+            if rank > closest[0]:
+                closest = (rank, n, s.text)
+            # the sentence itself must state part of the claim beyond the title, and be a
+            # finding: what a study set out to do or how it did it decides nothing
+            if held < SUPPORT or len(beyond & s.words) < min(2, len(beyond)) or \
+                    s.section in AIMS:
                 continue
             stance, why = _stance(claim, words, s)
-            found.append((held, n, stance, why, s.text))
+            found.append((rank, n, stance, why, s.text))
     best: dict[int, tuple[float, int, str, str, str]] = {}
     for item in sorted(found, reverse=True):
         best.setdefault(item[1], item)
