@@ -47,20 +47,21 @@ def _numbers(words: set[str]) -> set[str]:
 
 
 def _proper(text: str) -> set[str]:
-    """Names and capitalised words but the first ("Symbolic search discovered Adam")."""
+    """Names and capitalised words ("Symbolic search discovered Adam"); the first word too,
+    unless it is a stop word ("The", "It")."""
     tokens = TOKEN.findall(text.replace("\\", ""))
-    return names(text) | {w for tok in tokens[1:] if tok[:1].isupper() and not tok.isupper()
+    return names(text) | {w for tok in tokens if tok[:1].isupper() and not tok.isupper()
                           for w in content_words(tok)}
 
 
-def _tokens(text: str) -> list[set[str]]:
+def word_positions(text: str) -> list[set[str]]:
     """The text's words in order, each as its content words (a hyphenated word gives its
     parts; empty for stop words), figures plain ("6X" -> "6")."""
     return [content_words(re.sub(r"(?<=\d)x$", "", tok))
             for tok in TOKEN.findall(plain_numbers(text.lower()))]
 
 
-def _roles(tokens: list[set[str]], window: int = _WINDOW) -> dict[str, set[str]]:
+def figure_roles(tokens: list[set[str]], window: int = _WINDOW) -> dict[str, set[str]]:
     """Each figure -> the words within `window` tokens of it (the thing it measures)."""
     roles: dict[str, set[str]] = {}
     for i, words in enumerate(tokens):
@@ -121,11 +122,11 @@ class Evidence:
                 section = raw[:len(raw) - len(text)].strip(" :.-").lower()
             if addresses_reader(text):
                 continue
-            tokens = _tokens(text)
-            tight = {f: w for f, w in _roles(tokens, _TIGHT).items()
+            tokens = word_positions(text)
+            tight = {f: w for f, w in figure_roles(tokens, _TIGHT).items()
                      if f not in _VERSION.findall(text)}
             sentences.append(_Sentence(text, section, content_words(text),
-                                       _roles(tokens), tight,
+                                       figure_roles(tokens), tight,
                                        negated(text),
                                        direction(text, comparisons_only=True), _negates(text)))
         title = source.title
@@ -142,7 +143,8 @@ class Evidence:
             return 0.0, []
         context = self.title | self.own
         required = (_numbers(words) | _proper(claim) | _complement(claim)) - context - given
-        claim_roles = {fig: near - context for fig, near in _roles(_tokens(claim)).items()}
+        claim_roles = {fig: near - context
+                       for fig, near in figure_roles(word_positions(claim)).items()}
         polarity, way = negated(claim), direction(claim, comparisons_only=True)
         about_self = bool(words & self.own)
         stated = words - self.own or words  # what the claim says beyond naming the paper

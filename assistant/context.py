@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 
 from .chunking import split_sentences
+from .citations import figure_roles, word_positions
 from .names import title_name
 from .text import (
     AIMS,
@@ -40,7 +41,8 @@ _WANTS_FIGURE = re.compile(
     r"proportion|share|fraction|number|amount|rate|ratio|value|size|level|dose|score|accuracy|"
     r"frequency|prevalence|incidence|risk|odds|duration|age|count)|at what (?:\w+ )?(?:dose|age|"
     r"rate|level|concentration))\b", re.IGNORECASE)
-_WANTS_NAME = re.compile(r"^\s*(?:which|who|name)\b|\bwhat is the name\b|\bwhat (?:\w+ )?"
+_WANTS_NAME = re.compile(r"(?:^|,\s*|\b(?:in|at|on|for|from|by|of|with|to)\s+)(?:which|who)\b|"
+                         r"^\s*name\b|\bwhat is the name\b|\bwhat (?:\w+ )?"
                          r"(?:is|was|are|were) (?:called|named)\b|^\s*what\s+\w+\s+(?:did|does|"
                          r"do|is|was|are|were|has|have)\b", re.IGNORECASE)
 _WANTS_EXPANSION = re.compile(r"\b(?:stands? for|short for|acronym|abbreviat\w*)\b", re.IGNORECASE)
@@ -78,7 +80,7 @@ def sentence_scores(question: str, sentences: Sequence[str],
         score = len(q_words & words) / len(q_words) if q_words else 0.0
         if heading(sentence) in AIMS:  # what a study set out to do is not what it found
             score -= _ANSWER_BONUS
-        elif wants_figure and has_figure(sentence) or \
+        elif wants_figure and measures(question, sentence) or \
                 wants_name and names(sentence) - q_names or \
                 any(expands(a, sentence) for a in spelled):
             score += _ANSWER_BONUS
@@ -146,14 +148,20 @@ def compress(
 
 
 def closest_sentence(question: str, source: Source,
-                     cosines: Sequence[float] | None = None) -> str:
+                     cosines: Sequence[float] | None = None, *, answering: bool = False) -> str:
     """The abstract sentence, among those the model saw (`source.text`), that best matches
-    the question."""
+    the question; with `answering`, the best of those that hold the answer asked for
+    (`holds_answer`), or "" when none does."""
     abstract = source.abstract or source.text
     sentences = [abstract[a:b] for a, b in split_sentences(abstract)] or [abstract]
     scores = sentence_scores(question, sentences, cosines, source.title)
     shown = [i for i, t in enumerate(sentences) if strip_heading(t) in source.text] \
-        or range(len(sentences))
+        or list(range(len(sentences)))
+    if answering:
+        shown = [i for i in shown if scores[i] > float("-inf")
+                 and holds_answer(question, strip_heading(sentences[i]), source.title)]
+        if not shown:
+            return ""
     return strip_heading(sentences[max(shown, key=scores.__getitem__)])
 
 
@@ -169,18 +177,51 @@ def focus(question: str) -> set[str]:
     return content_words(" ".join(words[1:end])) - {"mani", "much", "what", "which"}
 
 
+_MEASURES = content_words("percentage proportion share fraction number amount rate ratio value "
+                          "size level dose score accuracy frequency prevalence incidence risk "
+                          "odds duration age count many much long large often fast big high "
+                          "low")
+
+
+def measures(question: str, text: str) -> bool:
+    """The text gives a figure, and when the question says what is counted ("how many
+    physicians responded"), a figure beside one of those words ("300 physicians")."""
+    if not has_figure(text):
+        return False
+    counted = focus(question) - _MEASURES
+    if not counted:
+        return True
+    roles = figure_roles(word_positions(text))
+    spelled = re.findall(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+                         r"twelve|\w+teen|twenty|thirty|forty|fifty|hundreds?|thousands?|"
+                         r"millions?|dozens?)\b\W+(?:\w+\W+){0,3}", text, re.IGNORECASE)
+    return any(near & counted for near in roles.values()) or \
+        any(content_words(s) & counted for s in spelled)
+
+
+def gives_answer_type(question: str, text: str) -> bool:
+    """The text holds the kind of answer the question asks for: a figure the question does
+    not hold ("how many", "what rate"), or a name or capitalised term it does not hold
+    ("which gene", "what optimizer"); any text for other questions."""
+    text = re.sub(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]", "", text)  # markers are no figures
+    if _WANTS_FIGURE.search(question):
+        asked = set(re.findall(r"\d+(?:[.,]\d+)?", question))
+        return measures(question, re.sub(r"\d+(?:[.,]\d+)?", lambda m: "" if m.group(0) in
+                                         asked else m.group(0), text))
+    if _WANTS_NAME.search(question):
+        terms = names(text) | {w for tok in re.findall(r"\b[A-Z][\w\-]*", text)
+                                for w in content_words(tok)}
+        return bool(terms - content_words(question))
+    return True
+
+
 def holds_answer(question: str, sentence: str, title: str = "") -> bool:
-    """The sentence holds the kind of answer the question asks for (a figure, a name not in
-    the question), half of what the question is about, and half of its words beyond the
-    paper's title."""
+    """The sentence gives the kind of answer asked for (a figure beside what is counted, a
+    new name) and speaks of what the question is about: a word of its focus, or half of its
+    words beyond the paper's title."""
     title_words = content_words(title)
     q_words = content_words(question) - title_words or content_words(question)
     words = content_words(sentence)
-    about = focus(question) - title_words
-    if len(q_words & words) < 0.5 * len(q_words) or len(about & words) < 0.5 * len(about):
-        return False
-    if _WANTS_FIGURE.search(question):
-        return has_figure(sentence)
-    if _WANTS_NAME.search(question):
-        return bool(names(sentence) - names(question))
-    return True
+    on_point = bool(focus(question) - title_words & words) or \
+        len(q_words & words) >= 0.5 * len(q_words)
+    return on_point and gives_answer_type(question, sentence)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import followup
+from . import followup, verdict
 from .errors import CorpusError
 from .pipeline import Assistant
 from .types import ABSTENTIONS, VERDICTS, Answer
@@ -72,7 +72,8 @@ def run(assistant: Assistant, questions: list[Question],
     by_id: dict[str, Answer] = {}
     for i, q in enumerate(questions, start=1):
         history = [by_id[q.after]] if q.after in by_id else []
-        hits = assistant.search(followup.rewrite(q.question, history), k=5)
+        standalone = followup.rewrite(q.question, history)
+        hits = assistant.search(verdict.proposition(standalone) or standalone, k=5)
         hit = any(_is_gold(q, h.paper_id, h.title) for h in hits) if q.gold else False
         started = time.perf_counter()
         first = None

@@ -33,8 +33,9 @@ class LlamaCppGenerator:
     """A GGUF model run by llama-cpp-python with the chat template stored in the file."""
 
     def __init__(self, path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None,
-                 n_gpu_layers: int = 0, seed: int = 0) -> None:
+                 n_gpu_layers: int = 0, seed: int = 0, prompt_lookup: int = 0) -> None:
         self.path = Path(path)
+        self.prompt_lookup = prompt_lookup
         self.context_size = n_ctx
         self.n_threads = n_threads or os.cpu_count() or 1
         self.n_gpu_layers = n_gpu_layers
@@ -52,10 +53,15 @@ class LlamaCppGenerator:
                 raise GenerationError(
                     "llama-cpp-python is not installed; run the install command in README.md"
                 ) from exc
+            draft = None
+            if self.prompt_lookup:
+                from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+                draft = LlamaPromptLookupDecoding(num_pred_tokens=self.prompt_lookup)
             try:
                 self._llm = Llama(model_path=str(self.path), n_ctx=self.context_size,
                                   n_threads=self.n_threads, n_gpu_layers=self.n_gpu_layers,
-                                  seed=self.seed, verbose=False)
+                                  seed=self.seed, draft_model=draft, verbose=False)
             except (ValueError, RuntimeError, OSError) as exc:
                 raise ModelError(
                     f"cannot load the GGUF model {self.path}: {exc}; check the file with "

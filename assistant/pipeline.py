@@ -66,7 +66,8 @@ class Assistant:
             else:
                 self._generator = LlamaCppGenerator(resolve_model(s), n_ctx=s.n_ctx,
                                                     n_threads=s.n_threads,
-                                                    n_gpu_layers=s.n_gpu_layers, seed=s.seed)
+                                                    n_gpu_layers=s.n_gpu_layers, seed=s.seed,
+                                                    prompt_lookup=s.prompt_lookup)
         return self._generator
 
     @property
@@ -142,12 +143,12 @@ class Assistant:
         standalone = followup.rewrite(question, history)
         asked = question
         question = standalone
-        sources, named = self._sources(question, k or self.settings.top_k, filters)
+        claim = verdict.proposition(question)  # a claim is searched without its wrapper
+        sources, named = self._sources(claim or question, k or self.settings.top_k, filters)
         if not sources or sources[0].relevance < self.settings.min_relevance and not named:
             yield Answer(asked, prompting.NO_ANSWER, (), tuple(sources), abstained=True,
                          abstention="not_covered", standalone=_changed(standalone, asked))
             return
-        claim = verdict.proposition(question)
         if claim:  # a yes/no question or a claim: the verdict is read from the sentences
             numbered = [dataclasses.replace(s, number=i) for i, s in enumerate(sources, 1)]
             cosines = self.retriever.sentence_cosines(claim, [s.paper_id for s in numbered])
@@ -176,11 +177,14 @@ class Assistant:
             checked = self._list(checked, prompt.sources, named, question, cosines)
         reason = "" if checked.supported else \
             "model_declined" if checked.declined else "unsupported"
+        if not reason and not listed and not context.gives_answer_type(question, checked.text):
+            reason = "unsupported"  # grounded, but not an answer: no figure for "how many"
         if reason:
             best = prompt.sources[0]
-            quote = context.closest_sentence(question, best, cosines.get(best.paper_id))
-            if self._on_topic(question, best, named, quote):
-                yield self._fallback(asked, standalone, prompt, quote, checked, len(pieces))
+            closest = context.closest_sentence(question, best, cosines.get(best.paper_id))
+            if self._on_topic(question, best, named, closest):
+                yield self._fallback(asked, standalone, prompt, question, checked, cosines,
+                                     len(pieces))
                 return
         yield Answer(
             question=asked, text=checked.text, citations=checked.citations,
@@ -243,26 +247,34 @@ class Assistant:
         shared = len(words & citations.content_words(quote)) / len(words) if words else 0.0
         return shared >= self.settings.hedge_coverage
 
-    def _fallback(self, asked: str, standalone: str, prompt, quote: str, checked,
-                  completion_tokens: int) -> Answer:
+    def _fallback(self, asked: str, standalone: str, prompt, question: str, checked,
+                  cosines, completion_tokens: int) -> Answer:
         """The draft failed the check (or the model declined) but the best paper is clearly
-        the one asked about: quote its sentence that answers the question, saying that it is
-        a quote; when none holds the kind of answer asked for, say that its abstract does not
-        give it, citing the paper."""
-        source = prompt.sources[0]
-        citation = (Citation(1, source.paper_id, source.title, quote),)
-        common = dict(question=asked, citations=citation, sources=tuple(prompt.sources),
+        the one asked about: quote the sentence the model saw that best answers the question,
+        saying that it is a quote; when none holds the kind of answer asked for, say that the
+        best paper's abstract does not give it, citing the paper."""
+        common = dict(question=asked, sources=tuple(prompt.sources),
                       prompt_tokens=prompt.tokens, completion_tokens=completion_tokens,
                       unsupported=checked.removed, standalone=_changed(standalone, asked))
-        if context.holds_answer(standalone, quote, source.title):
-            return Answer(text=f'The closest statement in the abstracts is: "{quote}" [1]',
-                          hedged=True, **common)
+        for source in prompt.sources:
+            quote = context.closest_sentence(question, source, cosines.get(source.paper_id),
+                                             answering=True)
+            if quote:
+                return Answer(text=f'The closest statement in the abstracts is: "{quote}" '
+                                   f'[{source.number}]',
+                              citations=(Citation(source.number, source.paper_id,
+                                                  source.title, quote),),
+                              hedged=True, **common)
+        source = prompt.sources[0]
+        quote = context.closest_sentence(question, source, cosines.get(source.paper_id))
         name = label(source.title)
         name = name if len(name) <= 80 else name[:77].rstrip() + "…"
         asked_what = standalone.rstrip(" ?.!")
         asked_what = asked_what[:1].lower() + asked_what[1:] \
             if not any(ch.isupper() for ch in asked_what.split(" ", 1)[0][1:]) else asked_what
-        return Answer(text=f'The abstract of "{name}" does not say {asked_what} [1].',
+        what = asked_what if len(asked_what.split()) <= 12 else "what was asked"
+        return Answer(text=f'The abstract of "{name}" does not say {what} [1].',
+                      citations=(Citation(1, source.paper_id, source.title, quote),),
                       abstained=True, abstention="not_stated", **common)
 
 

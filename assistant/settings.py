@@ -122,6 +122,11 @@ class Settings:
         "Layers offloaded to the GPU (0: CPU only, -1: all; needs a GPU build of llama-cpp-python).",
         default=0,
     )
+    prompt_lookup: int = _describe(
+        "Tokens drafted by prompt-lookup decoding (llama-cpp-python's LlamaPromptLookupDecoding), "
+        "which guesses the next tokens from the prompt; 0: off (see docs/benchmarks.md).",
+        default=0,
+    )
     temperature: float = _describe("Sampling temperature of the answer model.", default=0.0)
     max_tokens: int = _describe("Longest answer, in tokens.", default=256)
     seed: int = _describe("Random seed for sampling.", default=0)
@@ -169,6 +174,8 @@ class Settings:
             (0.0 <= self.temperature <= 2.0, f"temperature must be in [0, 2], got {self.temperature}"),
             (self.n_threads is None or self.n_threads >= 1,
              f"n_threads must be 1 or more, got {self.n_threads}"),
+            (0 <= self.prompt_lookup <= 32,
+             f"prompt_lookup must be in 0..32 tokens, got {self.prompt_lookup}"),
             (self.embed_batch_size >= 1, f"embed_batch_size must be 1 or more, got {self.embed_batch_size}"),
             (0 < self.port < 65536, f"port must be in 1..65535, got {self.port}"),
             (isinstance(self.grammar, bool), f"grammar must be true or false, got {self.grammar!r}"),

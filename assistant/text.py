@@ -23,7 +23,7 @@ very was we were what when where why how which while who whom why will with woul
 _GENERIC = frozenset("""
 also paper papers study studies work approach method methods propose proposed proposes
 present presents introduce introduces show shows shown based using use used new novel source
-sources according may might shall yes true false whether like
+sources according may might shall yes true false whether like per via
 """.split())  # noqa: SIM905
 CHECK_STOPWORDS = STOPWORDS | _GENERIC
 
@@ -79,8 +79,9 @@ _SCALED = re.compile(r"\b(\d+(?:\.\d+)?)\s?([km])\b")
 
 
 def plain_numbers(text: str) -> str:
-    """"15,000" and "15K" both read 15000; "2.4 M" reads 2400000 (lower-case input)."""
-    text = _THOUSANDS.sub("", text)
+    """"15,000" and "15K" both read 15000; "2.4 M" reads 2400000 (lower-case input); an en
+    or em dash reads as a hyphen ("300–600")."""
+    text = _THOUSANDS.sub("", text.replace("–", "-").replace("—", "-"))
 
     def expand(m: re.Match) -> str:
         value = float(m.group(1)) * (1000 if m.group(2) == "k" else 1_000_000)

@@ -44,6 +44,9 @@ def proposition(question: str) -> str | None:
     return None
 
 
+_RANK_PENALTY = 0.1  # later sources give way to earlier ones (as in context compression)
+
+
 @dataclass(frozen=True)
 class Verdict:
     kind: str  # "yes", "no", "disagree" or "not_stated"
@@ -70,6 +73,7 @@ def decide(question: str, claim: str, sources: Sequence[Source],
     `cosines`: paper id -> each abstract sentence's cosine to the question, when the index
     stores sentence vectors; they rank the sentences that state enough of the claim."""
     words = content_words(claim)
+    plain = {w for w in words if not w[:1].isdigit()} or words  # figures decide the stance
     found: list[tuple[float, int, str, str, str]] = []  # rank, number, stance, why, text
     closest: tuple[float, int, str] = (-1.0, 0, "")
     for n, source in enumerate(sources, start=1):
@@ -78,11 +82,11 @@ def decide(question: str, claim: str, sources: Sequence[Source],
         split, vectors = sentences(body), (cosines or {}).get(source.paper_id, ())
         by_text = dict(zip(split, vectors, strict=True)) if len(split) == len(vectors) else {}
         for s in ev.sentences:
-            beyond = words - ev.title
-            held = len(words & (s.words | ev.title)) / len(words) if words else 0.0
-            rank = held + float(next((c for t, c in by_text.items() if t.endswith(s.text)),
-                                     0.0))
-            if rank > closest[0]:
+            beyond = plain - ev.title
+            held = len(plain & (s.words | ev.title)) / len(plain) if plain else 0.0
+            cosine = float(next((c for t, c in by_text.items() if t.endswith(s.text)), 0.0))
+            rank = held + cosine - _RANK_PENALTY * (n - 1)
+            if n == 1 and rank > closest[0]:
                 closest = (rank, n, s.text)
             # the sentence itself must state part of the claim beyond the title, and be a
             # finding: what a study set out to do or how it did it decides nothing
@@ -99,8 +103,8 @@ def decide(question: str, claim: str, sources: Sequence[Source],
     stances = {r[2] for r in top}
     cite = lambda r: Citation(r[1], sources[r[1] - 1].paper_id, sources[r[1] - 1].title, r[4])  # noqa: E731
     statement = claim.rstrip(" .?!")
-    if not top:
-        n = closest[1] or 1
+    if not top:  # cite the best-ranked paper's closest sentence
+        n = 1
         quote = closest[2] or (sources[n - 1].abstract or sources[n - 1].text)[:300]
         text = f"The abstracts do not say whether {_lower(statement)}; the closest is [{n}]."
         return Verdict("not_stated", text,

@@ -30,9 +30,9 @@ def test_bad_placeholder_is_refused(tmp_path):
 def test_prompt_fits_the_window_and_numbers_sources():
     gen = FakeGenerator()
     sources = [_source(i, 300) for i in range(1, 6)]
-    prompt = prompting.build("Q?", sources, count_tokens=gen.count_tokens, n_ctx=700,
+    prompt = prompting.build("Q?", sources, count_tokens=gen.count_tokens, n_ctx=900,
                              max_tokens=200)
-    assert prompt.tokens <= 500
+    assert prompt.tokens <= 700
     assert [s.number for s in prompt.sources] == list(range(1, len(prompt.sources) + 1))
     assert 1 <= len(prompt.sources) < 5  # trimmed
     assert prompt.sources[0].text == sources[0].text  # the best source is kept whole
