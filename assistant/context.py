@@ -170,11 +170,17 @@ _AUX = frozenset({"do", "does", "did", "is", "are", "was", "were", "has", "have"
 
 
 def focus(question: str) -> set[str]:
-    """What a wh-question asks about: the words between its question word and its verb ("How
-    many kittens per litter do cats have?" -> kitten, litter), at most six."""
+    """What a wh-question asks about: the words between its question word and its verb ("In
+    the registry, how many kittens per litter do cats have?" -> kitten, litter), at most
+    six."""
     words = question.rstrip("?").split()
-    end = next((i for i, w in enumerate(words[1:7], start=1) if w.lower() in _AUX), 7)
-    return content_words(" ".join(words[1:end])) - {"mani", "much", "what", "which"}
+    start = next((i for i, w in enumerate(words) if w.lower().strip(",") in _WH_WORDS), 0)
+    end = next((i for i, w in enumerate(words[start + 1:start + 7], start=start + 1)
+                if w.lower() in _AUX), start + 7)
+    return content_words(" ".join(words[start + 1:end])) - {"mani", "much", "what", "which"}
+
+
+_WH_WORDS = frozenset({"what", "which", "how", "who", "whom", "whose", "when", "where"})
 
 
 _MEASURES = content_words("percentage proportion share fraction number amount rate ratio value "
