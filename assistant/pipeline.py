@@ -178,7 +178,10 @@ class Assistant:
         reason = "" if checked.supported else \
             "model_declined" if checked.declined else "unsupported"
         if not reason and not listed and not context.gives_answer_type(question, checked.text):
-            reason = "unsupported"  # grounded, but not an answer: no figure for "how many"
+            # grounded, but not an answer ("how many" without the count): a failed draft
+            reason = "unsupported"
+            checked = citations.Checked(prompting.NO_ANSWER, (), False,
+                                        checked.removed + (checked.text,))
         if reason:
             best = prompt.sources[0]
             closest = context.closest_sentence(question, best, cosines.get(best.paper_id))

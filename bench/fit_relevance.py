@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant, Settings  # noqa: E402
+from assistant.retrieval import RELEVANCE_WEIGHTS  # noqa: E402
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -91,8 +92,11 @@ def main() -> None:
     x_all = np.vstack([d[0] for d in data.values()])
     y_all = np.concatenate([d[1] for d in data.values()])
     w = fit(x_all, y_all)
-    report = {"weights": [round(float(v), 2) for v in w],
-              "both": {k: rates(w, *d) for k, d in data.items()}}
+    current = np.array(RELEVANCE_WEIGHTS)
+    report = {"current_weights": list(RELEVANCE_WEIGHTS),
+              "current": {k: rates(current, *d) for k, d in data.items()},
+              "refit_weights": [round(float(v), 2) for v in w],
+              "refit": {k: rates(w, *d) for k, d in data.items()}}
     for held in data:
         other = [k for k in data if k != held][0]
         w_one = fit(*data[other])

@@ -69,3 +69,21 @@ def test_a_stands_for_question_prefers_the_sentence_that_spells_the_name_out():
                  "We introduce SNIP, a Symbolic-Numeric Integrated Pre-training."]
     scores = sentence_scores("What does the name SNIP stand for?", sentences)
     assert scores[1] > scores[0]
+
+
+def test_answer_types_come_from_question_words_in_any_field():
+    from assistant.context import focus, gives_answer_type, holds_answer
+
+    assert focus("In the registry, how many physicians did the survey reach?") == {"physician"}
+    q = "How many physicians responded to the survey?"
+    assert gives_answer_type(q, "Of 500 physicians invited, 300 responded [1].")
+    assert not gives_answer_type(q, "Attendees completed a 7-minute questionnaire [1].")
+    assert gives_answer_type("What accuracy does the model reach?", "It reaches 46.3% [1].")
+    assert gives_answer_type("At which gene locus was H3K4me2 restricted?",
+                             "H3K4me2 at the MYH11 locus was restricted [1].")
+    assert not gives_answer_type("At which gene locus was H3K4me2 restricted?",
+                                 "H3K4me2 was restricted to smooth muscle [1].")
+    assert holds_answer("How many hours per day do domestic cats sleep?",
+                        "Domestic cats sleep for sixteen hours per day.")
+    assert not holds_answer("How many kittens per litter do domestic cats have?",
+                            "Domestic cats sleep for sixteen hours per day.")
