@@ -15,7 +15,7 @@ citation's quote is the anchor sentence(s), verbatim. Source sentences that addr
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from .chunking import split_sentences
@@ -246,10 +246,13 @@ def _joint(claim: str, evidence: list[Evidence], group: list[int]) -> dict[int, 
 
 
 def check(answer: str, sources: Sequence[Source], question: str = "",
-          about: Collection[str] = (), max_claims: int | None = None) -> Checked:
+          about: Collection[str] = (), max_claims: int | None = None,
+          answers: Callable[[str], bool] | None = None) -> Checked:
     """Repair markers, drop claims no cited sentence states, attach the anchor sentences as
     quotes. `about`: ids of papers the question points at beyond those its words name;
-    `max_claims`: keep at most this many supported sentences (answers are short)."""
+    `max_claims`: keep at most this many supported sentences (answers are short), those for
+    which `answers(sentence)` holds first (a model that pastes a passage may put the answer
+    in its third sentence)."""
     text = answer.strip()
     if not text or not sources or NO_ANSWER.lower().rstrip(".") in text.lower():
         return Checked(NO_ANSWER, (), False, declined=bool(text))
@@ -262,9 +265,8 @@ def check(answer: str, sources: Sequence[Source], question: str = "",
     kept: list[tuple[str, list[int]]] = []
     removed: list[str] = []
     quotes: dict[int, list[str]] = {}
+    stated: dict[str, dict[int, list[str]]] = {}  # claim -> its sources' anchor sentences
     for sentence in split_claims(text):
-        if max_claims and sum(1 for _, numbers in kept if numbers) >= max_claims:
-            break
         cited = {int(n) for group in MARKER.findall(sentence)
                  for n in re.split(r"[,;]", group) if n.strip()}
         clean = MARKER.sub("", sentence).strip()
@@ -309,9 +311,16 @@ def check(answer: str, sources: Sequence[Source], question: str = "",
             removed.append(clean)
             continue
         kept.append((clean, numbers))
+        stated[clean] = found
+    if max_claims:
+        claims = [i for i, (_, numbers) in enumerate(kept) if numbers]
+        ranked = sorted(claims, key=lambda i: not (answers and answers(kept[i][0])))
+        chosen = set(ranked[:max_claims])
+        kept = [k for i, k in enumerate(kept) if not k[1] or i in chosen]
+    for clean, numbers in kept:
         for n in numbers:
             quotes.setdefault(n, [])
-            quotes[n] += [q for q in found[n] if q not in quotes[n]]
+            quotes[n] += [q for q in stated[clean][n] if q not in quotes[n]]
     if not quotes:
         return Checked(NO_ANSWER, (), False, tuple(removed))
     pieces = []

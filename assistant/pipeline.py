@@ -172,7 +172,8 @@ class Assistant:
                 yield piece
         listed = listing.asks_for_papers(question)
         checked = citations.check("".join(pieces), prompt.sources, question, about=named,
-                                  max_claims=None if listed else 2)
+                                  max_claims=None if listed else 2,
+                                  answers=lambda claim: context.gives_answer_type(question, claim))
         if listed and named:
             checked = self._list(checked, prompt.sources, named, question, cosines)
         reason = "" if checked.supported else \

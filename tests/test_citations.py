@@ -169,3 +169,11 @@ def test_answers_keep_at_most_the_claims_asked_for():
     out = check("DeepSeek-Prover reaches 46.3% on miniF2F [1]. DotaMath reaches 64.8% on "
                 "MATH [2].", _sources(), max_claims=1)
     assert "DotaMath" not in out.text and len(out.citations) == 1
+
+
+def test_the_claims_kept_are_those_that_answer():
+    text = ("DeepSeek-Prover generates Lean 4 proof data [1]. DotaMath decomposes mathematical "
+            "problems into subtasks [2]. DotaMath reaches 64.8% on the competitive MATH "
+            "dataset [2].")
+    out = check(text, _sources(), max_claims=2, answers=lambda claim: "64.8" in claim)
+    assert "64.8%" in out.text and len(out.text.split("[")) == 3
