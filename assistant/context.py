@@ -189,11 +189,16 @@ _MEASURES = content_words("percentage proportion share fraction number amount ra
                           "low")
 
 
+_COUNTS = re.compile(r"\bhow many\b", re.IGNORECASE)
+
+
 def measures(question: str, text: str) -> bool:
-    """The text gives a figure, and when the question says what is counted ("how many
-    physicians responded"), a figure beside one of those words ("300 physicians")."""
+    """The text gives a figure, and when the question counts something ("how many physicians
+    responded"), a figure beside one of the counted words ("300 physicians")."""
     if not has_figure(text):
         return False
+    if not _COUNTS.search(question):  # "what fraction of X": the figure may stand far from X
+        return True
     counted = focus(question) - _MEASURES
     if not counted:
         return True
@@ -203,6 +208,12 @@ def measures(question: str, text: str) -> bool:
                          r"millions?|dozens?)\b\W+(?:\w+\W+){0,3}", text, re.IGNORECASE)
     return any(near & counted for near in roles.values()) or \
         any(content_words(s) & counted for s in spelled)
+
+
+def answer_kind(question: str) -> str:
+    """"figure", "name" or "": the kind of answer the question's words ask for."""
+    return "figure" if _WANTS_FIGURE.search(question) else \
+        "name" if _WANTS_NAME.search(question) else ""
 
 
 def gives_answer_type(question: str, text: str) -> bool:

@@ -164,7 +164,8 @@ class Assistant:
             excerpts = context.compress(question, sources, budget=self.settings.context_tokens,
                                         count=gen.count_text, cosines=cosines, keep=named)
             prompt = prompting.build(question, excerpts, count_tokens=gen.count_tokens,
-                                     n_ctx=gen.context_size, max_tokens=self.settings.max_tokens)
+                                     n_ctx=gen.context_size, max_tokens=self.settings.max_tokens,
+                                     hint=context.answer_kind(question))
             grammar = prompting.load_grammar() if self.settings.grammar else None
             for piece in gen.stream(prompt.messages, max_tokens=self.settings.max_tokens,
                                     temperature=self.settings.temperature, grammar=grammar):

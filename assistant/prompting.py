@@ -19,7 +19,9 @@ NO_ANSWER = "I cannot answer that from the indexed abstracts."
 # Placeholders each prompt file must use, and may use only.
 PLACEHOLDERS = {
     "system": {"no_answer"},
-    "question": {"sources", "question"},
+    "question": {"sources", "question", "hint"},
+    "hint_figure": set(),  # appended to the question when it asks for a figure
+    "hint_name": set(),  # ... for a name
     "source": {"number", "title", "text"},
 }
 
@@ -70,7 +72,9 @@ class Prompt:
     tokens: int
 
 
-def render(question: str, sources: Sequence[Source]) -> list[dict[str, str]]:
+def render(question: str, sources: Sequence[Source], hint: str = "") -> list[dict[str, str]]:
+    """The chat messages; `hint`: "figure" or "name", the kind of answer the question asks
+    for, said once more after the question."""
     body = "\n\n".join(
         "\n".join(line.rstrip() for line in load_prompt("source").format(
             number=s.number, title=title_name(s.title), text=s.text).splitlines())
@@ -79,7 +83,8 @@ def render(question: str, sources: Sequence[Source]) -> list[dict[str, str]]:
     return [
         {"role": "system", "content": load_prompt("system").format(no_answer=NO_ANSWER)},
         {"role": "user", "content": load_prompt("question").format(
-            sources=body or "(none)", question=question)},
+            sources=body or "(none)", question=question,
+            hint=" " + load_prompt(f"hint_{hint}") if hint else "")},
     ]
 
 
@@ -90,13 +95,14 @@ def build(
     count_tokens: Callable[[list[dict[str, str]]], int],
     n_ctx: int,
     max_tokens: int,
+    hint: str = "",
 ) -> Prompt:
     """Number the sources and keep the prompt within `n_ctx - max_tokens` tokens, trimming the
     lowest-ranked source sentence by sentence, then dropping it, until it fits."""
     budget = n_ctx - max_tokens
     numbered = [replace(s, number=i) for i, s in enumerate(sources, start=1)]
     while True:
-        messages = render(question, numbered)
+        messages = render(question, numbered, hint)
         tokens = count_tokens(messages)
         if tokens <= budget:
             return Prompt(messages, numbered, tokens)
