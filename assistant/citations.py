@@ -22,6 +22,7 @@ from .chunking import split_sentences
 from .names import paper_names
 from .prompting import NO_ANSWER
 from .text import (
+    NAMEY,
     TOKEN,
     addresses_reader,
     content_words,
@@ -66,6 +67,8 @@ def figure_roles(tokens: list[set[str]], window: int = _WINDOW) -> dict[str, set
     roles: dict[str, set[str]] = {}
     for i, words in enumerate(tokens):
         for figure in (w for w in words if re.fullmatch(r"\d+(?:\.\d+)?", w)):
+            if any(figure in w and w != figure for w in words):
+                continue  # part of a name ("ImageNet-1K", "GPT-4"), not a measurement
             near = set().union(*tokens[max(0, i - window):i], *tokens[i + 1:i + 1 + window])
             roles.setdefault(figure, set()).update(w for w in near if not w[:1].isdigit())
     return roles
@@ -142,9 +145,14 @@ class Evidence:
         if not words:
             return 0.0, []
         context = self.title | self.own
-        required = (_numbers(words) | _proper(claim) | _complement(claim)) - context - given
         claim_roles = {fig: near - context
                        for fig, near in figure_roles(word_positions(claim)).items()}
+        proper = _proper(claim)
+        # a name the claim puts beside a figure must stand in the anchor even when the
+        # question named it ("GPT-3 solves 81%": the 81% may be another system's)
+        beside = set().union(set(), *claim_roles.values()) & proper
+        required = (_numbers(words) | proper | _complement(claim)) - context - given | beside
+        pairs = _paired(claim)
         polarity, way = negated(claim), direction(claim, comparisons_only=True)
         about_self = bool(words & self.own)
         stated = words - self.own or words  # what the claim says beyond naming the paper
@@ -158,7 +166,8 @@ class Evidence:
                     polarity and not s.negated or s.negated and not polarity and \
                     s.negates & words:
                 continue
-            if any(_moved(fig, near, s) for fig, near in claim_roles.items()):
+            if any(_moved(fig, near, s) for fig, near in claim_roles.items()) or \
+                    _crossed(pairs, s.text):
                 continue
             # the anchor itself must state part of the claim
             if len(stated & s.words) < min(2, len(stated)):
@@ -185,6 +194,34 @@ def _complement(claim: str) -> set[str]:
     """What a copular claim says its subject is ("X is a proof assistant like Lean" ->
     proof, assistant): the words the anchor must hold."""
     return set().union(set(), *(content_words(m.group(1)) for m in _COPULA.finditer(claim)))
+
+
+_SLASHED = re.compile(r"[^\s/]+(?:/[^\s/]+)+")
+
+
+def _paired(claim: str) -> list[tuple[str, str]]:
+    """(figure, name) pairs a claim states: each figure with the names within its window."""
+    tokens = TOKEN.findall(plain_numbers(claim))
+    pairs = []
+    for i, tok in enumerate(tokens):
+        if re.fullmatch(r"\d+(?:\.\d+)?", tok):
+            near = tokens[max(0, i - _WINDOW):i + 1 + _WINDOW]
+            pairs += [(tok, n) for n in near if not n.isdigit() and NAMEY.search(n)]
+    return pairs
+
+
+def _crossed(pairs: list[tuple[str, str]], sentence: str) -> bool:
+    """"DeiT-B/ResMLP-B24 ... 35%/52% fewer parameters" pairs names and figures by their
+    place in the slashed lists; a claim pairing 52% with DeiT-B crosses them."""
+    groups = [[x.strip(".,;:()%x").lower() for x in m.group(0).split("/")]
+              for m in _SLASHED.finditer(plain_numbers(sentence))]
+    for figure, name in pairs:
+        for a in groups:
+            for b in groups:
+                if len(a) == len(b) and a is not b and figure in a and name.lower() in b \
+                        and a.index(figure) != b.index(name.lower()):
+                    return True
+    return False
 
 
 def _moved(figure: str, near: set[str], sentence: _Sentence) -> bool:

@@ -226,9 +226,13 @@ def gives_answer_type(question: str, text: str) -> bool:
         return measures(question, re.sub(r"\d+(?:[.,]\d+)?", lambda m: "" if m.group(0) in
                                          asked else m.group(0), text))
     if _WANTS_NAME.search(question):
+        asked = content_words(question)
         terms = names(text) | {w for tok in re.findall(r"\b[A-Z][\w\-]*", text)
                                 for w in content_words(tok)}
-        return bool(terms - content_words(question))
+        # a name, a phrase of at least two new words ("instance segmentation"), or a figure
+        # ("What RMSE does AiT reach?" asks for one)
+        new = content_words(text) - asked
+        return bool(terms - asked) or len(new) >= 2 or any(w[:1].isdigit() for w in new)
     return True
 
 

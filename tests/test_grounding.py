@@ -36,6 +36,19 @@ def paper():
     # the background sentence about proof assistants is not about DeepSeek-Prover
     ("DeepSeek-Prover", "What is DeepSeek-Prover?",
      "DeepSeek-Prover is a proof assistant like Lean [1].", False),
+    # the 81% is Codex's, though the question names GPT-3
+    ("University Math", "What share of the university math questions does GPT-3 solve?",
+     "GPT-3 solves 81% of university math questions with zero-shot learning [1].", False),
+    ("University Math", "What share of the university math questions does GPT-3 solve?",
+     "GPT-3 solves 18.8% of university math questions with zero-shot learning [1].", True),
+    # "DeiT-B/ResMLP-B24 ... 35%/52% fewer parameters": 52% belongs to ResMLP-B24
+    ("MetaFormer", "How many fewer parameters than DeiT-B does PoolFormer use?",
+     "PoolFormer uses 52% fewer parameters than DeiT-B [1].", False),
+    ("MetaFormer", "How many fewer parameters than DeiT-B does PoolFormer use?",
+     "PoolFormer uses 35% fewer parameters than DeiT-B [1].", True),
+    # "1K" of ImageNet-1K is part of a name, not a figure another measurement owns
+    ("MetaFormer", "What top-1 accuracy does PoolFormer reach on ImageNet-1K?",
+     "The top-1 accuracy of PoolFormer on ImageNet-1K is 82.1% [1].", True),
     ("DeepSeek-Prover", "What accuracy does DeepSeek-Prover reach?",
      "DeepSeek-Prover reaches 46.3% on the miniF2F test with 64 samples [1].", True),
 ])
