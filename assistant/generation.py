@@ -61,7 +61,9 @@ class LlamaCppGenerator:
             try:
                 self._llm = Llama(model_path=str(self.path), n_ctx=self.context_size,
                                   n_threads=self.n_threads, n_gpu_layers=self.n_gpu_layers,
-                                  seed=self.seed, draft_model=draft, verbose=False)
+                                  seed=self.seed, draft_model=draft,
+                                  logits_all=draft is not None,  # drafts are verified per token
+                                  verbose=False)
             except (ValueError, RuntimeError, OSError) as exc:
                 raise ModelError(
                     f"cannot load the GGUF model {self.path}: {exc}; check the file with "
