@@ -23,7 +23,10 @@ def _check_structure(answer: Answer) -> None:
     for c in answer.citations:
         assert c.number in numbers and f"[{c.number}]" in answer.text
         source = next(s for s in answer.sources if s.number == c.number)
-        assert c.paper_id == source.paper_id and c.quote and c.quote in source.abstract
+        # the sentence(s) that state the claim, verbatim: at most two, joined by " … "
+        parts = c.quote.split(" … ")
+        assert c.paper_id == source.paper_id and c.quote and len(parts) <= 2
+        assert all(part in source.abstract for part in parts)
 
 
 def test_smol_ask_returns_checked_answer(smol_assistant):
