@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .chunking import split_sentences
 from .names import paper_names
@@ -41,6 +41,7 @@ SUPPORT = 0.5  # share of a claim's content words its evidence must hold
 MARGIN = 0.2  # how much better another source must cover a claim to replace a marker
 _WINDOW = 4  # words on each side of a figure that say what it measures
 _TIGHT = 2  # words on each side that surely belong to a figure
+_FIGURE_TOKEN = re.compile(r"\d+(?:\.\d+)?")
 
 
 def _numbers(words: set[str]) -> set[str]:
@@ -66,7 +67,7 @@ def figure_roles(tokens: list[set[str]], window: int = _WINDOW) -> dict[str, set
     """Each figure -> the words within `window` tokens of it (the thing it measures)."""
     roles: dict[str, set[str]] = {}
     for i, words in enumerate(tokens):
-        for figure in (w for w in words if re.fullmatch(r"\d+(?:\.\d+)?", w)):
+        for figure in (w for w in words if _FIGURE_TOKEN.fullmatch(w)):
             if any(figure in w and w != figure for w in words):
                 continue  # part of a name ("ImageNet-1K", "GPT-4"), not a measurement
             near = set().union(*tokens[max(0, i - window):i], *tokens[i + 1:i + 1 + window])
@@ -108,11 +109,10 @@ class _Sentence:
 class Evidence:
     """A source's sentences, ready for alignment."""
 
-    source: Source
     sentences: list[_Sentence]
     title: set[str]  # title words: context for every sentence
     own: set[str]  # the paper's own names: they may come from the title
-    name_part: set[str] = field(default_factory=set)  # words of the title's name part
+    name_part: set[str]  # words of the title's name part
 
     @classmethod
     def of(cls, source: Source) -> Evidence:
@@ -126,15 +126,15 @@ class Evidence:
             if addresses_reader(text):
                 continue
             tokens = word_positions(text)
-            tight = {f: w for f, w in figure_roles(tokens, _TIGHT).items()
-                     if f not in _VERSION.findall(text)}
+            versions = set(_VERSION.findall(text))
+            tight = {f: w for f, w in figure_roles(tokens, _TIGHT).items() if f not in versions}
             sentences.append(_Sentence(text, section, content_words(text),
                                        figure_roles(tokens), tight,
                                        negated(text),
                                        direction(text, comparisons_only=True), _negates(text)))
         title = source.title
         own = names(title).union(*(content_words(n) for n in paper_names(title, body)))
-        return cls(source, sentences, content_words(title), own,
+        return cls(sentences, content_words(title), own,
                    content_words(title.split(":")[0]))
 
     def align(self, claim: str, given: set[str] = frozenset()) -> tuple[float, list[str]]:
@@ -204,7 +204,7 @@ def _paired(claim: str) -> list[tuple[str, str]]:
     tokens = TOKEN.findall(plain_numbers(claim))
     pairs = []
     for i, tok in enumerate(tokens):
-        if re.fullmatch(r"\d+(?:\.\d+)?", tok):
+        if _FIGURE_TOKEN.fullmatch(tok):
             near = tokens[max(0, i - _WINDOW):i + 1 + _WINDOW]
             pairs += [(tok, n) for n in near if not n.isdigit() and NAMEY.search(n)]
     return pairs

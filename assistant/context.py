@@ -31,7 +31,7 @@ from .text import (
 from .types import Source
 
 _COSINE_WEIGHT = 1.0  # a cosine of 0.5 counts like half the question's words
-_RANK_PENALTY = 0.1  # later sources give way to earlier ones at equal score
+RANK_PENALTY = 0.1  # later sources give way to earlier ones at equal score
 _ANSWER_BONUS = 0.3  # the sentence holds the kind of answer the question asks for
 _KEEP = 0.75  # another source joins when its best sentence scores this share of the first's
 _GAP = " … "
@@ -110,7 +110,7 @@ def compress(
         s = split_sentences(abstract) or [(0, len(abstract))]
         texts = [abstract[a:b] for a, b in s]
         spans.append(s)
-        scores.append([v - _RANK_PENALTY * rank for v in
+        scores.append([v - RANK_PENALTY * rank for v in
                        sentence_scores(question, texts, cosines.get(source.paper_id),
                                        source.title)])
         costs.append([count(t) + 1 for t in texts])

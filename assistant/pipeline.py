@@ -152,7 +152,7 @@ class Assistant:
         if claim:  # a yes/no question or a claim: the verdict is read from the sentences
             numbered = [dataclasses.replace(s, number=i) for i, s in enumerate(sources, 1)]
             cosines = self.retriever.sentence_cosines(claim, [s.paper_id for s in numbered])
-            decided = verdict.decide(question, claim, numbered, cosines)
+            decided = verdict.decide(claim, numbered, cosines)
             yield decided.text
             yield Answer(asked, decided.text, decided.citations, tuple(numbered),
                          verdict=decided.kind, standalone=_changed(standalone, asked))
@@ -189,7 +189,7 @@ class Assistant:
             closest = context.closest_sentence(question, best, cosines.get(best.paper_id))
             if self._on_topic(question, best, named, closest):
                 yield self._fallback(asked, standalone, prompt, question, checked, cosines,
-                                     len(pieces))
+                                     closest, len(pieces))
                 return
         yield Answer(
             question=asked, text=checked.text, citations=checked.citations,
@@ -253,11 +253,11 @@ class Assistant:
         return shared >= self.settings.hedge_coverage
 
     def _fallback(self, asked: str, standalone: str, prompt, question: str, checked,
-                  cosines, completion_tokens: int) -> Answer:
+                  cosines, closest: str, completion_tokens: int) -> Answer:
         """The draft failed the check (or the model declined) but the best paper is clearly
         the one asked about: quote the sentence the model saw that best answers the question,
         saying that it is a quote; when none holds the kind of answer asked for, say that the
-        best paper's abstract does not give it, citing the paper."""
+        best paper's abstract does not give it, citing the paper with its `closest` sentence."""
         common = dict(question=asked, sources=tuple(prompt.sources),
                       prompt_tokens=prompt.tokens, completion_tokens=completion_tokens,
                       unsupported=checked.removed, standalone=_changed(standalone, asked))
@@ -271,7 +271,6 @@ class Assistant:
                                                   source.title, quote),),
                               hedged=True, **common)
         source = prompt.sources[0]
-        quote = context.closest_sentence(question, source, cosines.get(source.paper_id))
         name = label(source.title)
         name = name if len(name) <= 80 else name[:77].rstrip() + "…"
         asked_what = standalone.rstrip(" ?.!")
@@ -279,7 +278,7 @@ class Assistant:
             if not any(ch.isupper() for ch in asked_what.split(" ", 1)[0][1:]) else asked_what
         what = asked_what if len(asked_what.split()) <= 12 else "what was asked"
         return Answer(text=f'The abstract of "{name}" does not say {what} [1].',
-                      citations=(Citation(1, source.paper_id, source.title, quote),),
+                      citations=(Citation(1, source.paper_id, source.title, closest),),
                       abstained=True, abstention="not_stated", **common)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from .chunking import sentences
 from .citations import SUPPORT, Evidence
+from .context import RANK_PENALTY
 from .text import AIMS, content_words, direction, negated
 from .types import Citation, Source
 
@@ -44,9 +45,6 @@ def proposition(question: str) -> str | None:
     return None
 
 
-_RANK_PENALTY = 0.1  # later sources give way to earlier ones (as in context compression)
-
-
 @dataclass(frozen=True)
 class Verdict:
     kind: str  # "yes", "no", "disagree" or "not_stated"
@@ -67,10 +65,10 @@ def _stance(claim: str, words: set[str], sentence) -> tuple[str, str]:
     return "yes", ""
 
 
-def decide(question: str, claim: str, sources: Sequence[Source],
+def decide(claim: str, sources: Sequence[Source],
            cosines: Mapping[str, Sequence[float]] | None = None) -> Verdict:
     """The verdict on `claim` from the numbered `sources`, citing the deciding sentences.
-    `cosines`: paper id -> each abstract sentence's cosine to the question, when the index
+    `cosines`: paper id -> each abstract sentence's cosine to the claim, when the index
     stores sentence vectors; they rank the sentences that state enough of the claim."""
     words = content_words(claim)
     plain = {w for w in words if not w[:1].isdigit()} or words  # figures decide the stance
@@ -85,7 +83,7 @@ def decide(question: str, claim: str, sources: Sequence[Source],
             beyond = plain - ev.title
             held = len(plain & (s.words | ev.title)) / len(plain) if plain else 0.0
             cosine = float(next((c for t, c in by_text.items() if t.endswith(s.text)), 0.0))
-            rank = held + cosine - _RANK_PENALTY * (n - 1)
+            rank = held + cosine - RANK_PENALTY * (n - 1)
             if n == 1 and rank > closest[0]:
                 closest = (rank, n, s.text)
             # the sentence itself must state part of the claim beyond the title, and be a

@@ -33,7 +33,7 @@ def main() -> None:
                           abstract=corpus[pid]["text"], number=i)
                    for i, pid in enumerate(c["cited"][:3], start=1) if pid in corpus]
         if sources:
-            table[c["label"]][decide("", c["claim"].rstrip("."), sources).kind] += 1
+            table[c["label"]][decide(c["claim"].rstrip("."), sources).kind] += 1
     report = {label: dict(counts) for label, counts in table.items()}
     right = sum(table[label][want] for label, want in
                 (("SUPPORT", "yes"), ("CONTRADICT", "no"), ("NOINFO", "not_stated")))

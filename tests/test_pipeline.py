@@ -196,11 +196,18 @@ def test_conversation_rewrites_follow_ups_for_retrieval(parts, tmp_path):
     assert len(chat.history) == 2
 
 
-def test_a_failed_draft_on_a_clearly_relevant_paper_is_hedged_with_a_quote(settings, tmp_path):
+def _failing_draft(settings, tmp_path) -> tuple[Assistant, FakeGenerator]:
+    """An assistant over the three papers whose model always writes an unsupported draft,
+    and which falls back on any relevant paper."""
     generator = FakeGenerator(lambda m: "Cats were first domesticated in Egypt around 7500 BC [1].")
-    hedging = Assistant(settings.replace(hedge_relevance=0.0), embedder=FakeEmbedder(),
-                        generator=generator)
-    hedging.ingest(_write(tmp_path / "p.jsonl", _papers()))
+    assistant = Assistant(settings.replace(hedge_relevance=0.0), embedder=FakeEmbedder(),
+                          generator=generator)
+    assistant.ingest(_write(tmp_path / "p.jsonl", _papers()))
+    return assistant, generator
+
+
+def test_a_failed_draft_on_a_clearly_relevant_paper_is_hedged_with_a_quote(settings, tmp_path):
+    hedging, generator = _failing_draft(settings, tmp_path)
     answer = hedging.ask("How many hours per day do domestic cats sleep?")
     assert answer.hedged and not answer.abstained and answer.abstention == ""
     assert answer.text == ('The closest statement in the abstracts is: '
@@ -254,10 +261,7 @@ def test_a_list_question_gets_every_example_paper_it_gives(settings, tmp_path):
 
 
 def test_a_fact_the_relevant_abstract_lacks_is_not_stated_citing_the_paper(settings, tmp_path):
-    generator = FakeGenerator(lambda m: "Cats were first domesticated in Egypt around 7500 BC [1].")
-    a = Assistant(settings.replace(hedge_relevance=0.0), embedder=FakeEmbedder(),
-                  generator=generator)
-    a.ingest(_write(tmp_path / "p.jsonl", _papers()))
+    a, _ = _failing_draft(settings, tmp_path)
     answer = a.ask("How many kittens per litter do domestic cats have?")
     assert answer.abstained and answer.abstention == "not_stated" and not answer.hedged
     assert answer.text.startswith('The abstract of "Feline sleep patterns" does not say how many')

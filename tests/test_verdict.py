@@ -36,28 +36,28 @@ def test_other_questions_are_not_claims(question):
 
 
 def test_a_stated_claim_is_yes_with_its_sentence():
-    v = decide("", "32% of programs required patients to discontinue methadone treatment",
+    v = decide("32% of programs required patients to discontinue methadone treatment",
                [_src("a", A, 1)])
     assert v.kind == "yes" and v.text.startswith("Yes") and "[1]" in v.text
     assert "32%" in v.citations[0].quote and v.citations[0].paper_id == "a"
 
 
 def test_other_figures_or_the_opposite_polarity_make_no():
-    v = decide("", "45% of programs required patients to discontinue methadone treatment",
+    v = decide("45% of programs required patients to discontinue methadone treatment",
                [_src("a", A, 1)])
     assert v.kind == "no" and "figures" in v.text and v.citations[0].paper_id == "a"
-    v = decide("", "Survival differed between the methadone groups", [_src("a", A, 1)])
+    v = decide("Survival differed between the methadone groups", [_src("a", A, 1)])
     assert v.kind == "no" and "opposite" in v.text
 
 
 def test_sources_that_decide_differently_disagree():
-    v = decide("", "32% of programs required patients to discontinue methadone treatment",
+    v = decide("32% of programs required patients to discontinue methadone treatment",
                [_src("a", A, 1), _src("b", B, 2)])
     assert v.kind == "disagree" and {c.paper_id for c in v.citations} == {"a", "b"}
 
 
 def test_a_claim_no_sentence_states_is_not_stated_citing_the_closest():
-    v = decide("", "Methadone doubles the risk of graft rejection in children",
+    v = decide("Methadone doubles the risk of graft rejection in children",
                [_src("a", A, 1)])
     assert v.kind == "not_stated" and v.text.startswith("The abstracts do not say")
     assert v.citations and v.citations[0].paper_id == "a"
