@@ -25,10 +25,12 @@ from .text import (
     NAMEY,
     TOKEN,
     addresses_reader,
+    clauses,
     content_words,
     direction,
     names,
     negated,
+    negates,
     plain_numbers,
     strip_heading,
 )
@@ -42,6 +44,7 @@ MARGIN = 0.2  # how much better another source must cover a claim to replace a m
 _WINDOW = 4  # words on each side of a figure that say what it measures
 _TIGHT = 2  # words on each side that surely belong to a figure
 _FIGURE_TOKEN = re.compile(r"\d+(?:\.\d+)?")
+_RANGE = re.compile(r"[\d.\-]+")  # "300-600": figures, not a name
 
 
 def _numbers(words: set[str]) -> set[str]:
@@ -68,7 +71,7 @@ def figure_roles(tokens: list[set[str]], window: int = _WINDOW) -> dict[str, set
     roles: dict[str, set[str]] = {}
     for i, words in enumerate(tokens):
         for figure in (w for w in words if _FIGURE_TOKEN.fullmatch(w)):
-            if any(figure in w and w != figure for w in words):
+            if any(figure in w and w != figure and not _RANGE.fullmatch(w) for w in words):
                 continue  # part of a name ("ImageNet-1K", "GPT-4"), not a measurement
             near = set().union(*tokens[max(0, i - window):i], *tokens[i + 1:i + 1 + window])
             roles.setdefault(figure, set()).update(w for w in near if not w[:1].isdigit())
@@ -80,17 +83,11 @@ _SELF = re.compile(r"\b(?:we|our|us|here|this (?:paper|study|work|article|model|
                    r"framework|system|trial|analysis)|the (?:proposed|resulting|model|method|"
                    r"approach|framework|system)|(?:it|its)\b(?!\s+(?:is|was)\s+\w+\s+(?:that|to)\b))",
                    re.IGNORECASE)
-_NOT = re.compile(r"\b(?:no|not|never|cannot|neither|nor|n't)\b", re.IGNORECASE)
-
-
-def _negates(text: str) -> set[str]:
-    """The content words within three words after a negation ("did not reduce mortality")."""
-    tokens = TOKEN.findall(text.replace("n't", " not"))
-    out: set[str] = set()
-    for i, tok in enumerate(tokens):
-        if _NOT.fullmatch(tok):
-            out |= content_words(" ".join(tokens[i + 1:i + 4]))
-    return out
+@dataclass
+class _Clause:
+    words: set[str]
+    negated: bool
+    negates: set[str]  # the words a negation in the clause stands beside
 
 
 @dataclass
@@ -100,9 +97,13 @@ class _Sentence:
     words: set[str]
     roles: dict[str, set[str]]
     tight: dict[str, set[str]]
-    negated: bool
     direction: int
-    negates: set[str]  # the words a negation of the sentence stands beside
+    clauses: list[_Clause]  # its contrasting parts ("X bound, whereas Y did not")
+
+    def part(self, words: set[str], named: set[str] = frozenset()) -> _Clause:
+        """The clause that states most of a claim (its `named` words first): polarity is
+        read there."""
+        return max(self.clauses, key=lambda c: (len(named & c.words), len(words & c.words)))
 
 
 @dataclass
@@ -130,8 +131,9 @@ class Evidence:
             tight = {f: w for f, w in figure_roles(tokens, _TIGHT).items() if f not in versions}
             sentences.append(_Sentence(text, section, content_words(text),
                                        figure_roles(tokens), tight,
-                                       negated(text),
-                                       direction(text, comparisons_only=True), _negates(text)))
+                                       direction(text, comparisons_only=True),
+                                       [_Clause(content_words(c), negated(c), negates(c))
+                                        for c in clauses(text)]))
         title = source.title
         own = names(title).union(*(content_words(n) for n in paper_names(title, body)))
         return cls(sentences, content_words(title), own,
@@ -162,9 +164,11 @@ class Evidence:
             # not on the background ("Proof assistants like Lean ..." is not DeepSeek-Prover)
             if about_self and not (s.words & self.own or _SELF.search(s.text)):
                 continue
-            if not required <= s.words or way * s.direction < 0 or \
-                    polarity and not s.negated or s.negated and not polarity and \
-                    s.negates & words:
+            if not required <= s.words or way * s.direction < 0:
+                continue
+            part = s.part(words, proper)
+            if polarity and not part.negated or \
+                    part.negated and not polarity and part.negates & words:
                 continue
             if any(_moved(fig, near, s) for fig, near in claim_roles.items()) or \
                     _crossed(pairs, s.text):
@@ -262,6 +266,12 @@ def _named(text: str, evidence: list[Evidence]) -> set[int]:
             if ev.own & found or (len(ev.name_part) >= 2 and _mentions(words, ev.name_part))}
 
 
+# A claim about several papers ("both", "respectively"); one about a single subject ("The gene
+# is MECP2 [1][3]") cannot be pieced together from two abstracts.
+_SEVERAL = re.compile(r"\b(?:both|each|all|these|those|they|their|them|respectively|while|"
+                      r"whereas|unlike|than)\b", re.IGNORECASE)
+
+
 def _joint(claim: str, evidence: list[Evidence], group: list[int]) -> dict[int, list[str]]:
     """A claim comparing or listing papers ("DySpec and Clover both draft token trees"),
     supported by the papers together: each one's best sentence states its part, and
@@ -298,7 +308,7 @@ def check(answer: str, sources: Sequence[Source], question: str = "",
     if asked_about:
         asked_about |= {n for n, s in enumerate(sources, start=1) if s.paper_id in about}
     q_words = content_words(question)
-    q_names = _proper(question) | names(question)
+    q_names = _proper(question) | names(question) | _numbers(q_words)  # not asserted
     kept: list[tuple[str, list[int]]] = []
     removed: list[str] = []
     quotes: dict[int, list[str]] = {}
@@ -325,7 +335,7 @@ def check(answer: str, sources: Sequence[Source], question: str = "",
             found = {n: aligned[n - 1][1] for n in valid}
         elif scores[best - 1] >= SUPPORT:
             found = {best: aligned[best - 1][1]}
-        elif len(group) >= 2:
+        elif len(group) >= 2 and (len(named) >= 2 or _SEVERAL.search(clean)):
             found = _joint(clean, evidence, group)
         numbers = sorted(found)
         # a claim about a paper named by its title must be supported by that paper

@@ -41,7 +41,8 @@ _WANTS_FIGURE = re.compile(
     r"proportion|share|fraction|number|amount|rate|ratio|value|size|level|dose|score|accuracy|"
     r"frequency|prevalence|incidence|risk|odds|duration|age|count)|at what (?:\w+ )?(?:dose|age|"
     r"rate|level|concentration))\b", re.IGNORECASE)
-_WANTS_NAME = re.compile(r"(?:^|,\s*|\b(?:in|at|on|for|from|by|of|with|to)\s+)(?:which|who)\b|"
+_WANTS_NAME = re.compile(r"(?:^|,\s*|\b(?:in|at|on|for|from|by|of|with|to|through|via|into|"
+                         r"under|among|between|against|within)\s+)(?:which|who)\b|"
                          r"^\s*name\b|\bwhat is the name\b|\bwhat (?:\w+ )?"
                          r"(?:is|was|are|were) (?:called|named)\b|^\s*what\s+\w+\s+(?:did|does|"
                          r"do|is|was|are|were|has|have)\b", re.IGNORECASE)
@@ -174,13 +175,17 @@ def focus(question: str) -> set[str]:
     the registry, how many kittens per litter do cats have?" -> kitten, litter), at most
     six."""
     words = question.rstrip("?").split()
-    start = next((i for i, w in enumerate(words) if w.lower().strip(",") in _WH_WORDS), 0)
+    lower = [w.lower().strip(",") for w in words]
+    counting = [i for i, w in enumerate(lower[:-1]) if w == "how" and lower[i + 1] in _AMOUNT]
+    start = counting[0] if counting else \
+        next((i for i, w in enumerate(lower) if w in _WH_WORDS), 0)
     end = next((i for i, w in enumerate(words[start + 1:start + 7], start=start + 1)
                 if w.lower() in _AUX), start + 7)
     return content_words(" ".join(words[start + 1:end])) - {"mani", "much", "what", "which"}
 
 
 _WH_WORDS = frozenset({"what", "which", "how", "who", "whom", "whose", "when", "where"})
+_AMOUNT = frozenset({"many", "much"})  # "how many days", even after "whose MRI showed"
 
 
 _MEASURES = content_words("percentage proportion share fraction number amount rate ratio value "
@@ -216,23 +221,32 @@ def answer_kind(question: str) -> str:
         "name" if _WANTS_NAME.search(question) else ""
 
 
+# A figure the question states itself; not one inside a name ("InfiMM-WebMath-40B", "GPT-4").
+_ASKED_FIGURE = re.compile(r"(?<![A-Za-z])(?<![A-Za-z]-)\d+(?:[.,]\d+)?(?![A-Za-z])")
+# Words that report research rather than answer a "which" question ("the study used ...").
+_REPORTING = content_words("study paper work article author show find report suggest propose "
+                           "describe examine evaluate investigate use present demonstrate "
+                           "observe conclude")
+
+
 def gives_answer_type(question: str, text: str) -> bool:
     """The text holds the kind of answer the question asks for: a figure the question does
     not hold ("how many", "what rate"), or a name or capitalised term it does not hold
     ("which gene", "what optimizer"); any text for other questions."""
     text = re.sub(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]", "", text)  # markers are no figures
     if _WANTS_FIGURE.search(question):
-        asked = set(re.findall(r"\d+(?:[.,]\d+)?", question))
+        asked = set(_ASKED_FIGURE.findall(question))
         return measures(question, re.sub(r"\d+(?:[.,]\d+)?", lambda m: "" if m.group(0) in
                                          asked else m.group(0), text))
     if _WANTS_NAME.search(question):
         asked = content_words(question)
         terms = names(text) | {w for tok in re.findall(r"\b[A-Z][\w\-]*", text)
                                 for w in content_words(tok)}
-        # a name, a phrase of at least two new words ("instance segmentation"), or a figure
-        # ("What RMSE does AiT reach?" asks for one)
-        new = content_words(text) - asked
-        return bool(terms - asked) or len(new) >= 2 or any(w[:1].isdigit() for w in new)
+        # a name, or a word the question does not hold ("the sorting problem", "value
+        # matrices") beyond those that report research; a figure counts too ("What RMSE
+        # does AiT reach?" asks for one)
+        new = content_words(text) - asked - _REPORTING
+        return bool(terms - asked) or bool(new)
     return True
 
 

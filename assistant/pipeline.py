@@ -184,6 +184,11 @@ class Assistant:
             reason = "unsupported"
             checked = citations.Checked(prompting.NO_ANSWER, (), False,
                                         checked.removed + (checked.text,))
+        if reason and not listed:
+            retried = self._refocus(question, prompt, cosines, named, grammar)
+            if retried is not None:
+                checked = dataclasses.replace(retried, removed=checked.removed + retried.removed)
+                reason = ""
         if reason:
             best = prompt.sources[0]
             closest = context.closest_sentence(question, best, cosines.get(best.paper_id))
@@ -230,6 +235,34 @@ class Assistant:
                 room -= s.paper_id not in wanted
                 kept.append(s)
         return kept, wanted
+
+    def _refocus(self, question: str, prompt: prompting.Prompt, cosines, named: list[str],
+                 grammar: str | None) -> citations.Checked | None:
+        """A second draft when the first failed: the model sees only the shown sentence that
+        best answers the question (a small model that restated the question over five
+        abstracts often answers from one sentence). Checked like the first; None if it fails."""
+        for source in prompt.sources:
+            sentence = context.closest_sentence(question, source, cosines.get(source.paper_id),
+                                                answering=True)
+            if sentence:
+                break
+        else:
+            return None
+        gen, n = self.generator, source.number
+        focused = dataclasses.replace(source, text=sentence)
+        with self._gen_lock:
+            short = prompting.build(question, [focused], count_tokens=gen.count_tokens,
+                                    n_ctx=gen.context_size, max_tokens=self.settings.max_tokens,
+                                    hint=context.answer_kind(question))
+            draft = "".join(gen.stream(short.messages, max_tokens=self.settings.max_tokens,
+                                       temperature=self.settings.temperature, grammar=grammar))
+        checked = citations.check(draft, short.sources, question, about=named, max_claims=2,
+                                  answers=lambda claim: context.gives_answer_type(question, claim))
+        if not checked.supported or not context.gives_answer_type(question, checked.text):
+            return None
+        return dataclasses.replace(
+            checked, text=citations.MARKER.sub(f" [{n}]", checked.text),
+            citations=tuple(dataclasses.replace(c, number=n) for c in checked.citations))
 
     @staticmethod
     def _list(checked: citations.Checked, sources: Sequence[Source], wanted: list[str],

@@ -101,14 +101,16 @@ def names(text: str) -> set[str]:
             and not tok.isdigit() for w in content_words(tok)}
 
 
-_FIGURE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+_FIGURE = re.compile(r"(?<![A-Za-z])(?<![A-Za-z]-)\d|"
+                     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                      r"\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|"
                      r"thousands?|millions?|billions?|dozens?|half|twice|double|triple)\b",
                      re.IGNORECASE)
 
 
 def has_figure(text: str) -> bool:
-    """The text states a quantity, in digits or words ("sixteen hours")."""
+    """The text states a quantity, in digits or words ("sixteen hours"); digits inside a
+    name ("CD4", "IL-6") are none."""
     return bool(_FIGURE.search(text))
 
 
@@ -187,6 +189,22 @@ _NEGATION = re.compile(r"\b(?:no|not|never|neither|nor|none|cannot|fail(?:s|ed)?
 def negated(text: str) -> bool:
     """An odd number of negations: "X does not reduce Y"; "no X without Y" reads positive."""
     return len(_NEGATION.findall(text.replace("n't", " not"))) % 2 == 1
+
+
+def negates(text: str) -> set[str]:
+    """The content words within three words after a negation ("did not reduce mortality")."""
+    text = text.replace("n't", " not")
+    return set().union(set(), *(content_words(" ".join(TOKEN.findall(text[m.end():])[:3]))
+                                for m in _NEGATION.finditer(text)))
+
+
+# Where a sentence turns to a contrasting statement: "X bound to Y, whereas Z did not".
+_CONTRAST = re.compile(r"\s*(?:;|,?\s+(?:whereas|while|but|although|though)\b)\s*", re.IGNORECASE)
+
+
+def clauses(sentence: str) -> list[str]:
+    """The sentence's contrasting parts, each negated or not on its own."""
+    return [c for c in _CONTRAST.split(sentence) if c.strip()] or [sentence]
 
 
 # Words that say which way a quantity moved or compares; each pair of sets are opposites.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from .chunking import sentences
 from .citations import SUPPORT, Evidence
 from .context import RANK_PENALTY
-from .text import AIMS, content_words, direction, negated
+from .text import AIMS, content_words, direction, names, negated
 from .types import Citation, Source
 
 _CLAIM = re.compile(
@@ -58,7 +58,7 @@ def _stance(claim: str, words: set[str], sentence) -> tuple[str, str]:
     given = {w for w in sentence.words if w[:1].isdigit()}
     if figures and not figures <= sentence.words and given:
         return "no", "gives other figures"
-    if negated(claim) != sentence.negated:
+    if negated(claim) != sentence.part(words, names(claim)).negated:
         return "no", "states the opposite"
     if direction(claim) * direction(sentence.text) < 0:
         return "no", "reports the opposite direction"

@@ -177,3 +177,33 @@ def test_the_claims_kept_are_those_that_answer():
             "dataset [2].")
     out = check(text, _sources(), max_claims=2, answers=lambda claim: "64.8" in claim)
     assert "64.8%" in out.text and len(out.text.split("[")) == 3
+
+
+def _one(title: str, abstract: str) -> list[Source]:
+    return [Source("p1", title, abstract, 0.8, abstract=abstract, number=1)]
+
+
+def test_figures_the_question_holds_are_not_asserted_by_the_claim():
+    src = _one("Synaptic islands", "Dye-fills showed that one astrocyte contacts 300-600 "
+               "neuronal dendrites.")
+    q = "In the 3D reconstruction study, how many dendrites does an astrocyte contact?"
+    out = check("The 3D reconstruction study found that an astrocyte contacts 300-600 neuronal "
+                "dendrites [1].", src, q)
+    assert out.supported
+    # a figure of the question must still not be the one the claim gives as the answer
+    assert not check("An astrocyte contacts 3 neuronal dendrites [1].", src, q).supported
+
+
+def test_polarity_is_read_in_the_clause_that_states_the_claim():
+    src = _one("Oncostatin M receptors", "However, mOSM bound to NIH3T3 cells with high affinity "
+               "(kd = 660 pmol/L), whereas mLIF did not bind to NIH3T3 cells at all.")
+    assert check("mOSM bound to NIH3T3 cells with a kd of 660 pmol/L [1].", src).supported
+    assert not check("mLIF bound to NIH3T3 cells [1].", src).supported
+    assert check("mLIF did not bind to NIH3T3 cells [1].", src).supported
+
+
+def test_a_claim_about_one_subject_is_not_pieced_together_from_two_abstracts():
+    out = check("The gene of the Lean 4 model is DotaMath [1][2].", _sources())
+    assert not out.supported
+    out = check("The models reach 46.3% and 64.8% respectively [1][2].", _sources())
+    assert out.supported and {c.number for c in out.citations} == {1, 2}

@@ -89,3 +89,19 @@ def test_answer_types_come_from_question_words_in_any_field():
                         "Domestic cats sleep for sixteen hours per day.")
     assert not holds_answer("How many kittens per litter do domestic cats have?",
                             "Domestic cats sleep for sixteen hours per day.")
+    # a figure inside a name the question holds is not the figure asked for
+    assert gives_answer_type("How many text tokens does WebMath-40B contain?",
+                             "The WebMath-40B dataset contains 40 billion text tokens [1].")
+    # one new word answers a "which" question; a reporting verb does not
+    assert gives_answer_type("Which classical problem is used as the canonical example?",
+                             "The classical sorting problem is used as the example [1].")
+    assert not gives_answer_type("Which classical problem is used as the canonical example?",
+                                 "The study used the classical problem as the example [1].")
+    assert gives_answer_type("Through which protein does caspase-11 modulate actin?",
+                             "Caspase-11 modulates actin through cofilin [1].")
+    # "how many" sets the focus, even after a relative "whose"
+    assert focus("In the patient whose MRI showed infarcts, after how many days did the lesions "
+                 "vanish?") == {"day"}
+    assert holds_answer("How many dendrites does a single astrocyte contact?",
+                        "One astrocyte contacts 300-600 neuronal dendrites.")
+

@@ -225,6 +225,25 @@ def test_a_failed_draft_on_a_clearly_relevant_paper_is_hedged_with_a_quote(setti
     assert declined.abstained and declined.abstention == "unsupported" and not declined.hedged
 
 
+def test_a_failed_draft_gets_a_second_draft_from_the_sentence_that_answers(settings, tmp_path):
+    def reply(messages):
+        if len(generator.calls) == 1:  # the first draft restates the question
+            return "Domestic cats sleep for a number of hours per day [1]."
+        assert "Sleep is split" not in messages[-1]["content"]  # the second sees one sentence
+        return "Domestic cats sleep for sixteen hours per day [1]."
+
+    generator = FakeGenerator(reply)
+    a = Assistant(settings.replace(hedge_relevance=0.0, min_relevance=0.0),
+                  embedder=FakeEmbedder(), generator=generator)
+    a.ingest(_write(tmp_path / "p.jsonl", _papers()))
+    answer = a.ask("How many hours per day do domestic cats sleep?")
+    assert len(generator.calls) == 2
+    assert answer.text == "Domestic cats sleep for sixteen hours per day [1]."
+    assert not answer.hedged and not answer.abstained
+    assert answer.citations[0].paper_id == "cats"
+    assert answer.unsupported == ("Domestic cats sleep for a number of hours per day [1].",)
+
+
 def _named_papers():
     return _papers() + [
         {"id": "snip", "title": "SNIP: Bridging symbolic and numeric realms",
