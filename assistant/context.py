@@ -21,6 +21,8 @@ from .citations import figure_roles, word_positions
 from .names import title_name
 from .text import (
     AIMS,
+    AUXILIARIES,
+    NUMBER_WORDS,
     addresses_reader,
     content_words,
     has_figure,
@@ -166,8 +168,6 @@ def closest_sentence(question: str, source: Source,
     return strip_heading(sentences[max(shown, key=scores.__getitem__)])
 
 
-_AUX = frozenset({"do", "does", "did", "is", "are", "was", "were", "has", "have", "had", "can",
-                  "could", "will", "would", "should", "may", "might"})
 
 
 def focus(question: str) -> set[str]:
@@ -180,7 +180,7 @@ def focus(question: str) -> set[str]:
     start = counting[0] if counting else \
         next((i for i, w in enumerate(lower) if w in _WH_WORDS), 0)
     end = next((i for i, w in enumerate(words[start + 1:start + 7], start=start + 1)
-                if w.lower() in _AUX), start + 7)
+                if w.lower() in AUXILIARIES), start + 7)
     return content_words(" ".join(words[start + 1:end])) - {"mani", "much", "what", "which"}
 
 
@@ -208,9 +208,7 @@ def measures(question: str, text: str) -> bool:
     if not counted:
         return True
     roles = figure_roles(word_positions(text))
-    spelled = re.findall(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
-                         r"twelve|\w+teen|twenty|thirty|forty|fifty|hundreds?|thousands?|"
-                         r"millions?|dozens?)\b\W+(?:\w+\W+){0,3}", text, re.IGNORECASE)
+    spelled = re.findall(rf"{NUMBER_WORDS}\W+(?:\w+\W+){{0,3}}", text, re.IGNORECASE)
     return any(near & counted for near in roles.values()) or \
         any(content_words(s) & counted for s in spelled)
 

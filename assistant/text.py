@@ -101,11 +101,12 @@ def names(text: str) -> set[str]:
             and not tok.isdigit() for w in content_words(tok)}
 
 
-_FIGURE = re.compile(r"(?<![A-Za-z])(?<![A-Za-z]-)\d|"
-                     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                     r"\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|"
-                     r"thousands?|millions?|billions?|dozens?|half|twice|double|triple)\b",
-                     re.IGNORECASE)
+NUMBER_WORDS = (r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
+                r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|"
+                r"millions?|billions?|dozens?|half|twice|double|triple)\b")
+_FIGURE = re.compile(rf"(?<![A-Za-z])(?<![A-Za-z]-)\d|{NUMBER_WORDS}", re.IGNORECASE)
+AUXILIARIES = frozenset({"do", "does", "did", "is", "are", "was", "were", "has", "have", "had",
+                         "can", "could", "will", "would", "should", "may", "might", "must"})
 
 
 def has_figure(text: str) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from .chunking import sentences
 from .citations import SUPPORT, Evidence
 from .context import RANK_PENALTY
-from .text import AIMS, content_words, direction, names, negated
+from .text import AIMS, AUXILIARIES, content_words, direction, names, negated
 from .types import Citation, Source
 
 _CLAIM = re.compile(
@@ -27,8 +27,7 @@ _CLAIM = re.compile(
     r"\s*:?|claim\s*:)\s*", re.IGNORECASE)
 _TRAILER = re.compile(r"\s*(?:[,\-–—:]\s*)?(?:true or false|is (?:this|that|it) true|right)?"
                       r"\s*[?.!]*\s*$", re.IGNORECASE)
-_AUX = re.compile(r"^\s*(?:is|are|was|were|do|does|did|can|could|has|have|had|will|would|"
-                  r"should|may|might|must)\b\s+", re.IGNORECASE)
+_AUX = re.compile(rf"^\s*(?:{'|'.join(sorted(AUXILIARIES))})\b\s+", re.IGNORECASE)
 _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
 
 
