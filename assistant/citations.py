@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from .chunking import split_sentences
-from .names import paper_names
+from .names import paper_names, title_name
 from .prompting import NO_ANSWER
 from .text import (
     NAMEY,
@@ -292,6 +292,14 @@ def _joint(claim: str, evidence: list[Evidence], group: list[int]) -> dict[int, 
     return found
 
 
+def _without_header(text: str, sources: Sequence[Source]) -> str:
+    """The answer without a first line that copies a source's header ("DeepSeek-Prover\n")."""
+    first, sep, rest = text.partition("\n")
+    head = MARKER.sub("", first).strip(" *#:[]0123456789").lower()
+    titles = {t.lower() for s in sources for t in (s.title, title_name(s.title))}
+    return rest.strip() if sep and rest.strip() and head in titles else text
+
+
 def check(answer: str, sources: Sequence[Source], question: str = "",
           about: Collection[str] = (), max_claims: int | None = None,
           answers: Callable[[str], bool] | None = None) -> Checked:
@@ -304,6 +312,7 @@ def check(answer: str, sources: Sequence[Source], question: str = "",
     if not text or not sources or NO_ANSWER.lower().rstrip(".") in text.lower():
         return Checked(NO_ANSWER, (), False, declined=bool(text))
     evidence = [Evidence.of(s) for s in sources]
+    text = _without_header(text, sources)
     asked_about = _named(question, evidence)
     if asked_about:
         asked_about |= {n for n, s in enumerate(sources, start=1) if s.paper_id in about}
@@ -361,7 +370,10 @@ def check(answer: str, sources: Sequence[Source], question: str = "",
         stated[clean] = found
     if max_claims:
         claims = [i for i, (_, numbers) in enumerate(kept) if numbers]
-        ranked = sorted(claims, key=lambda i: not (answers and answers(kept[i][0])))
+        answering = {i for i in claims if answers and answers(kept[i][0])}
+        # the sentences that answer, and only those when there are any (a pasted passage
+        # adds its neighbours)
+        ranked = sorted(answering) or claims
         chosen = set(ranked[:max_claims])
         kept = [k for i, k in enumerate(kept) if not k[1] or i in chosen]
     for clean, numbers in kept:

@@ -38,11 +38,18 @@ _ANSWER_BONUS = 0.3  # the sentence holds the kind of answer the question asks f
 _KEEP = 0.75  # another source joins when its best sentence scores this share of the first's
 _GAP = " … "
 # What kind of answer a question asks for, from its question words alone.
+# Nouns that name a quantity, in any field ("what efficiency", "at what concentration").
+_MEASURE_NOUNS = (
+    "percentage", "proportion", "share", "fraction", "number", "amount", "rate", "ratio", "value",
+    "size", "level", "dose", "dosage", "score", "accuracy", "frequency", "prevalence",
+    "incidence", "risk", "odds", "duration", "age", "count", "efficiency", "yield", "sensitivity",
+    "specificity", "concentration", "weight", "mass", "length", "volume", "density", "speed",
+    "temperature", "threshold", "price", "throughput", "latency", "error", "improvement",
+    "reduction", "increase", "decrease", "percent", "mortality", "survival", "hazard",
+)
 _WANTS_FIGURE = re.compile(
-    r"\b(?:how (?:many|much|long|large|often|fast|big|high|low)|by how|what (?:\w+ )?(?:percentage|"
-    r"proportion|share|fraction|number|amount|rate|ratio|value|size|level|dose|score|accuracy|"
-    r"frequency|prevalence|incidence|risk|odds|duration|age|count)|at what (?:\w+ )?(?:dose|age|"
-    r"rate|level|concentration))\b", re.IGNORECASE)
+    r"\b(?:how (?:many|much|long|large|often|fast|big|high|low|old)|by how|(?:at )?what "
+    rf"(?:[\w\-]+ ){{0,2}}\(?(?:{'|'.join(_MEASURE_NOUNS)}))\b", re.IGNORECASE)
 _WANTS_NAME = re.compile(r"(?:^|,\s*|\b(?:in|at|on|for|from|by|of|with|to|through|via|into|"
                          r"under|among|between|against|within)\s+)(?:which|who)\b|"
                          r"^\s*name\b|\bwhat is the name\b|\bwhat (?:\w+ )?"
@@ -188,18 +195,26 @@ _WH_WORDS = frozenset({"what", "which", "how", "who", "whom", "whose", "when", "
 _AMOUNT = frozenset({"many", "much"})  # "how many days", even after "whose MRI showed"
 
 
-_MEASURES = content_words("percentage proportion share fraction number amount rate ratio value "
-                          "size level dose score accuracy frequency prevalence incidence risk "
-                          "odds duration age count many much long large often fast big high "
-                          "low")
+_MEASURES = content_words(" ".join(_MEASURE_NOUNS) + " many much long large often fast big high "
+                          "low old")
 
 
 _COUNTS = re.compile(r"\bhow many\b", re.IGNORECASE)
 
 
+_TIME_UNITS = r"(?:seconds?|s|sec|minutes?|min|hours?|h|hrs?|days?|weeks?|wk|months?|mo|years?|yr)"
+_DURATION = re.compile(rf"(?:(?<![A-Za-z])\d+(?:[.,]\d+)?|{NUMBER_WORDS})[\s\-]*{_TIME_UNITS}\b",
+                       re.IGNORECASE)
+_ABOUT_TIME = re.compile(rf"\b(?:how long|how often|how old|when|duration|age|time|period|"
+                         rf"follow-?up|frequency|interval|half-life|{_TIME_UNITS})\b", re.IGNORECASE)
+
+
 def measures(question: str, text: str) -> bool:
     """The text gives a figure, and when the question counts something ("how many physicians
-    responded"), a figure beside one of the counted words ("300 physicians")."""
+    responded"), a figure beside one of the counted words ("300 physicians"). A duration
+    ("followed for 21 days") answers only a question about time."""
+    if not _ABOUT_TIME.search(question):
+        text = _DURATION.sub(" ", text)
     if not has_figure(text):
         return False
     if not _COUNTS.search(question):  # "what fraction of X": the figure may stand far from X
@@ -220,7 +235,7 @@ def answer_kind(question: str) -> str:
 
 
 # A figure the question states itself; not one inside a name ("InfiMM-WebMath-40B", "GPT-4").
-_ASKED_FIGURE = re.compile(r"(?<![A-Za-z])(?<![A-Za-z]-)\d+(?:[.,]\d+)?(?![A-Za-z])")
+_ASKED_FIGURE = re.compile(r"(?<![\w.])(?<![A-Za-z]-)\d+(?:[.,]\d+)?(?!\w)")
 # Words that report research rather than answer a "which" question ("the study used ...").
 _REPORTING = content_words("study paper work article author show find report suggest propose "
                            "describe examine evaluate investigate use present demonstrate "

@@ -104,7 +104,7 @@ def names(text: str) -> set[str]:
 NUMBER_WORDS = (r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
                 r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|"
                 r"millions?|billions?|dozens?|half|twice|double|triple)\b")
-_FIGURE = re.compile(rf"(?<![A-Za-z])(?<![A-Za-z]-)\d|{NUMBER_WORDS}", re.IGNORECASE)
+_FIGURE = re.compile(rf"(?<!\w)(?<![A-Za-z]-)\d|{NUMBER_WORDS}", re.IGNORECASE)
 AUXILIARIES = frozenset({"do", "does", "did", "is", "are", "was", "were", "has", "have", "had",
                          "can", "could", "will", "would", "should", "may", "might", "must"})
 

@@ -176,7 +176,16 @@ def test_the_claims_kept_are_those_that_answer():
             "problems into subtasks [2]. DotaMath reaches 64.8% on the competitive MATH "
             "dataset [2].")
     out = check(text, _sources(), max_claims=2, answers=lambda claim: "64.8" in claim)
-    assert "64.8%" in out.text and len(out.text.split("[")) == 3
+    assert out.text == "DotaMath reaches 64.8% on the competitive MATH dataset [2]."
+    # with no sentence that answers, the first supported ones are kept
+    out = check(text, _sources(), max_claims=2, answers=lambda claim: False)
+    assert len(out.text.split("[")) == 3
+
+
+def test_a_first_line_copying_a_source_header_is_not_a_claim():
+    out = check("DotaMath\nDotaMath reaches 64.8% on the competitive MATH dataset [2].",
+                _sources())
+    assert out.text == "DotaMath reaches 64.8% on the competitive MATH dataset [2]."
 
 
 def _one(title: str, abstract: str) -> list[Source]:

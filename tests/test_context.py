@@ -105,3 +105,16 @@ def test_answer_types_come_from_question_words_in_any_field():
     assert holds_answer("How many dendrites does a single astrocyte contact?",
                         "One astrocyte contacts 300-600 neuronal dendrites.")
 
+
+
+def test_a_duration_answers_only_a_question_about_time():
+    from assistant.context import answer_kind, gives_answer_type
+
+    q = "What dose of the drug was injected in the rat study?"
+    assert not gives_answer_type(q, "Rats were injected and followed for 21 days [1].")
+    assert gives_answer_type(q, "Rats received 1 mg/kg of the drug [1].")
+    assert gives_answer_type("How long were the rats followed?", "They were followed for 21 days.")
+    # any noun naming a quantity asks for a figure, even two words on or in parentheses
+    assert answer_kind("What reprogramming efficiency (percentage of cells) was achieved?") == \
+        "figure"
+    assert answer_kind("At what temperature does the enzyme denature?") == "figure"

@@ -58,3 +58,12 @@ def test_one_stemmer_for_bm25_and_the_check():
     assert "discov" in content_words("Our method discovers Lion") & content_words("discovered")
     assert content_words("15,000 samples") >= {"15000"} and "46.3" in content_words("46.3%")
     assert tokenize("GPT-3 reaches 46.3%") == ["gpt-3", "gpt", "reach", "46.3", "46"]
+
+
+def test_figures_are_quantities_not_digits_inside_names_or_links():
+    from assistant.text import has_figure
+
+    for text in ("reaches 46.3%", "1.6x faster", "9/10 patients", "sixteen hours", "40B tokens"):
+        assert has_figure(text), text
+    for text in ("CD4+ T cells", "IL-6 and Sox2", "github.com/YangLing0818/repo", "GPT-4 model"):
+        assert not has_figure(text), text

@@ -61,3 +61,14 @@ def test_a_claim_no_sentence_states_is_not_stated_citing_the_closest():
                [_src("a", A, 1)])
     assert v.kind == "not_stated" and v.text.startswith("The abstracts do not say")
     assert v.citations and v.citations[0].paper_id == "a"
+
+
+def test_a_clearly_less_relevant_paper_decides_nothing():
+    import dataclasses
+
+    claim = "32% of programs required patients to discontinue methadone treatment"
+    a, b = (dataclasses.replace(_src(p, text, n), relevance=0.9)
+            for p, text, n in (("a", A, 1), ("b", B, 2)))
+    assert decide(claim, [a, dataclasses.replace(b, relevance=0.88)]).kind == "disagree"
+    far = decide(claim, [a, dataclasses.replace(b, relevance=0.6)])
+    assert far.kind == "yes" and [c.paper_id for c in far.citations] == ["a"]
