@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .chunking import split_sentences
-from .names import paper_names, title_name
+from .names import paper_names
 from .prompting import NO_ANSWER
 from .text import (
     NAMEY,
@@ -36,7 +36,7 @@ from .text import (
 )
 from .types import Citation, Source
 
-__all__ = ["Checked", "check", "content_words", "names", "MARKER", "SUPPORT", "Evidence"]
+__all__ = ["Checked", "check", "shorten", "content_words", "names", "MARKER", "SUPPORT", "Evidence"]
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 SUPPORT = 0.5  # share of a claim's content words its evidence must hold
@@ -295,9 +295,9 @@ def _joint(claim: str, evidence: list[Evidence], group: list[int]) -> dict[int, 
 def _without_header(text: str, sources: Sequence[Source]) -> str:
     """The answer without a first line that copies a source's header ("DeepSeek-Prover\n")."""
     first, sep, rest = text.partition("\n")
-    head = MARKER.sub("", first).strip(" *#:[]0123456789").lower()
-    titles = {t.lower() for s in sources for t in (s.title, title_name(s.title))}
-    return rest.strip() if sep and rest.strip() and head in titles else text
+    head = content_words(MARKER.sub("", first))
+    copied = any(head <= content_words(s.title) for s in sources)
+    return rest.strip() if sep and rest.strip() and head and copied else text
 
 
 def check(answer: str, sources: Sequence[Source], question: str = "",
@@ -396,3 +396,35 @@ def check(answer: str, sources: Sequence[Source], question: str = "",
         for n in sorted(quotes)
     )
     return Checked(" ".join(pieces), citations, True, tuple(removed))
+
+
+ANSWER_CHARS = 300  # an answer longer than this is cut (issue 9: short answers)
+# Where a long sentence divides into phrases: commas and semicolons before a word, and
+# contrast or apposition words.
+_PHRASE = re.compile(r"(?:[,;]\s+|\s+(?:while|whereas|surpassing|outperforming)\s+)")
+
+
+def shorten(checked: Checked, sources: Sequence[Source], question: str,
+            answers: Callable[[str], bool], about: Collection[str] = ()) -> Checked:
+    """A supported answer over `ANSWER_CHARS` characters (a small model that pastes a long
+    sentence): keep its first sentence; if that alone is too long, the phrase of it that
+    gives the answer and shares most of the question's words, checked again. (Its sentence
+    sharing most of the question's words stands for it.) Unchanged when
+    no shorter form passes the check."""
+    if not checked.supported or len(checked.text) <= ANSWER_CHARS:
+        return checked
+    q_words = content_words(question)
+    first = max(split_claims(checked.text), key=lambda c: len(content_words(c) & q_words))
+    candidates = [first]
+    if len(first) > ANSWER_CHARS:
+        marks = "".join(f"[{m}]" for m in MARKER.findall(first))
+        body = MARKER.sub("", first).strip().rstrip(".")
+        phrases = [p.strip() for p in _PHRASE.split(body) if len(p.split()) >= 4]
+        phrases = [p for p in phrases if answers(p)]
+        phrases.sort(key=lambda p: len(content_words(p) & q_words), reverse=True)
+        candidates = [f"{p[:1].upper()}{p[1:]} {marks}." for p in phrases]
+    for text in candidates:
+        short = check(text, sources, question, about=about, max_claims=1, answers=answers)
+        if short.supported and len(short.text) <= ANSWER_CHARS:
+            return replace(short, removed=checked.removed)
+    return checked

@@ -189,6 +189,9 @@ class Assistant:
             if retried is not None:
                 checked = dataclasses.replace(retried, removed=checked.removed + retried.removed)
                 reason = ""
+        if not reason and not listed:
+            checked = citations.shorten(checked, prompt.sources, question, about=named,
+                                        answers=lambda c: context.gives_answer_type(question, c))
         if reason:
             best = prompt.sources[0]
             closest = context.closest_sentence(question, best, cosines.get(best.paper_id))

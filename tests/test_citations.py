@@ -216,3 +216,26 @@ def test_a_claim_about_one_subject_is_not_pieced_together_from_two_abstracts():
     assert not out.supported
     out = check("The models reach 46.3% and 64.8% respectively [1][2].", _sources())
     assert out.supported and {c.number for c in out.citations} == {1, 2}
+
+
+def test_a_long_pasted_answer_is_cut_to_the_phrase_that_answers():
+    from assistant.citations import ANSWER_CHARS, shorten
+
+    abstract = ("After training the base model on a synthetic dataset, which comprises eight "
+                "million formal statements with proofs that were generated from competition "
+                "problems, our model achieved whole-proof accuracies of 46.3% with 64 samples on "
+                "the miniF2F test, surpassing the baseline GPT-4 at 23.0% with 64 samples and a "
+                "tree search method at 41.0%, which was the best result reported before. "
+                "The data are released.")
+    src = _one("Prover: formal proofs from synthetic data", abstract)
+    q = "What accuracy does the prover reach on the miniF2F test with 64 samples?"
+    answers = lambda claim: "%" in claim  # noqa: E731
+    long = check(abstract.split(". The data")[0] + " [1].", src, q)
+    assert long.supported and len(long.text) > ANSWER_CHARS
+    out = shorten(long, src, q, answers)
+    assert out.supported and len(out.text) <= ANSWER_CHARS
+    assert out.text == ("Our model achieved whole-proof accuracies of 46.3% with 64 samples on the "
+                        "miniF2F test [1].")
+    assert out.citations[0].paper_id == "p1"
+    short = check("The prover reaches 46.3% with 64 samples [1].", src, q)
+    assert shorten(short, src, q, answers) == short
