@@ -4,7 +4,8 @@ essential sparsity and layer pruning lottery tickets?").
 A small model answering them tends to describe the first source and stop. So the papers such
 a question points at are found before generation (by their names, or by the examples the
 question gives, each matched to the title it describes best), kept in the prompt, and any the
-model's answer leaves out is added after the check, as a quote of its closest sentence.
+model's answer leaves out is added after the check, by name, its closest sentence quoted in
+its citation.
 """
 
 from __future__ import annotations
@@ -75,14 +76,21 @@ def described(example: str, sources: Sequence[Source]) -> str | None:
 
 
 def complete(text: str, cites: tuple[Citation, ...], sources: Sequence[Source],
-             wanted: Sequence[str], quote_of) -> tuple[str, tuple[Citation, ...]]:
-    """Add each wanted paper that the answer (possibly empty) does not cite: its name and a
-    quote of the sentence `quote_of(source)` picks, with its marker."""
+             wanted: Sequence[str], quote_of, limit: int) -> tuple[str, tuple[Citation, ...]]:
+    """The answer to a list question: the model's text when it is short, then each wanted
+    paper it does not cite, by name with its marker (the quote of the sentence
+    `quote_of(source)` picks goes with the citation). A text over `limit` characters (a
+    small model pasting each abstract) gives way to the names of the papers it cites."""
+    if len(text) > limit:
+        text = ""
+        named = cites
+    else:
+        named = ()
     cited = {c.paper_id for c in cites}
     extra = tuple(Citation(s.number, s.paper_id, s.title, quote_of(s)) for s in sources
                   if s.paper_id in wanted and s.paper_id not in cited)
-    if not extra:
+    if not extra and text or not named + extra:
         return text, cites
-    lines = " ".join(f'{label(c.title)} [{c.number}]: "{c.quote}"' for c in extra)
-    text = f"{text} Also relevant: {lines}" if text else f"Relevant papers: {lines}"
+    names = "; ".join(f"{label(c.title)} [{c.number}]" for c in named + extra)
+    text = f"{text} Also relevant: {names}." if text else f"Relevant papers: {names}."
     return text, tuple(sorted(cites + extra, key=lambda c: c.number))

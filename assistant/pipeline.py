@@ -175,7 +175,7 @@ class Assistant:
         checked = citations.check("".join(pieces), prompt.sources, question, about=named,
                                   max_claims=None if listed else 2,
                                   answers=lambda claim: context.gives_answer_type(question, claim))
-        if listed and named:
+        if listed:
             checked = self._list(checked, prompt.sources, named, question, cosines)
         reason = "" if checked.supported else \
             "model_declined" if checked.declined else "unsupported"
@@ -273,7 +273,8 @@ class Assistant:
         """A question asking for papers: add those it points at that the answer left out."""
         text, cites = listing.complete(
             checked.text if checked.supported else "", checked.citations, sources, wanted,
-            lambda s: context.closest_sentence(question, s, cosines.get(s.paper_id)))
+            lambda s: context.closest_sentence(question, s, cosines.get(s.paper_id)),
+            citations.ANSWER_CHARS)
         if not cites:
             return checked
         return dataclasses.replace(checked, text=text, citations=cites, supported=True,

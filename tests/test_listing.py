@@ -28,17 +28,21 @@ def test_an_example_picks_the_title_it_clearly_describes():
     assert described("protein folding", sources) is None
 
 
-def test_papers_the_answer_left_out_are_added_with_a_quote():
+def test_papers_the_answer_left_out_are_added_by_name_with_a_quote():
     sources = [_source(1, "a", "MathVerse: Visual math", "MathVerse has 2,612 problems."),
                _source(2, "b", "UniGeo: Geometry", "UniGeo unifies geometry reasoning.")]
     cites = (Citation(1, "a", sources[0].title, "MathVerse has 2,612 problems."),)
     text, out = complete("MathVerse is a benchmark [1].", cites, sources, ["a", "b"],
-                         lambda s: s.abstract)
-    assert text == ('MathVerse is a benchmark [1]. Also relevant: UniGeo [2]: '
-                    '"UniGeo unifies geometry reasoning."')
+                         lambda s: s.abstract, 300)
+    assert text == "MathVerse is a benchmark [1]. Also relevant: UniGeo [2]."
     assert [c.number for c in out] == [1, 2] and out[1].quote == "UniGeo unifies geometry reasoning."
-    alone, _ = complete("", (), sources, ["b"], lambda s: s.abstract)
-    assert alone == 'Relevant papers: UniGeo [2]: "UniGeo unifies geometry reasoning."'
+    alone, _ = complete("", (), sources, ["b"], lambda s: s.abstract, 300)
+    assert alone == "Relevant papers: UniGeo [2]."
+    # a long answer (each abstract pasted) gives way to the names of the papers it cites
+    pasted, out = complete("MathVerse has 2,612 problems [1]. " * 10, cites, sources, ["a", "b"],
+                           lambda s: s.abstract, 300)
+    assert pasted == "Relevant papers: MathVerse [1]; UniGeo [2]."
+    assert out[0].quote == "MathVerse has 2,612 problems."
 
 
 def test_without_examples_a_list_question_points_at_titles_carrying_its_topic():
