@@ -404,6 +404,19 @@ ANSWER_CHARS = 300  # an answer longer than this is cut (issue 9: short answers)
 _PHRASE = re.compile(r"(?:[,;]\s+|\s+(?:while|whereas|surpassing|outperforming)\s+)")
 
 
+def _phrases(sentence: str) -> list[str]:
+    """The sentence split at `_PHRASE`, but never inside brackets or after "e.g."."""
+    out, start = [], 0
+    for m in _PHRASE.finditer(sentence):
+        before = sentence[start:m.start()]
+        if before.count("(") > before.count(")") or before.count("[") > before.count("]") or \
+                re.search(r"\b(?:e\.g|i\.e|etc|vs|cf)\.?$", before):
+            continue
+        out.append(before.strip())
+        start = m.end()
+    return [p for p in [*out, sentence[start:].strip()] if p]
+
+
 def shorten(checked: Checked, sources: Sequence[Source], question: str,
             answers: Callable[[str], bool], about: Collection[str] = ()) -> Checked:
     """A supported answer over `ANSWER_CHARS` characters (a small model that pastes a long
@@ -419,8 +432,8 @@ def shorten(checked: Checked, sources: Sequence[Source], question: str,
     if len(first) > ANSWER_CHARS:
         marks = "".join(f"[{m}]" for m in MARKER.findall(first))
         body = MARKER.sub("", first).strip().rstrip(".")
-        phrases = [p.strip() for p in _PHRASE.split(body) if len(p.split()) >= 4]
-        phrases = [p for p in phrases if answers(p)]
+        phrases = [p for p in _phrases(body) if len(p.split()) >= 4]
+        phrases = [p for p in phrases if answers(p) and content_words(p) & q_words]
         phrases.sort(key=lambda p: len(content_words(p) & q_words), reverse=True)
         candidates = [f"{p[:1].upper()}{p[1:]} {marks}." for p in phrases]
     for text in candidates:

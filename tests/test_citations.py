@@ -239,3 +239,11 @@ def test_a_long_pasted_answer_is_cut_to_the_phrase_that_answers():
     assert out.citations[0].paper_id == "p1"
     short = check("The prover reaches 46.3% with 64 samples [1].", src, q)
     assert shorten(short, src, q, answers) == short
+
+
+def test_phrases_are_never_cut_inside_brackets_or_after_an_abbreviation():
+    from assistant.citations import _phrases
+
+    assert _phrases("It uses a reward (e.g., the similarity score, or the margin) to learn, "
+                    "which scales") == ["It uses a reward (e.g., the similarity score, or the "
+                                        "margin) to learn", "which scales"]
