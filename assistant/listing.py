@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from .names import label
+from .names import label, paper_names
 from .text import content_words, tokenize
 from .types import Citation, Source
 
@@ -75,15 +75,35 @@ def described(example: str, sources: Sequence[Source]) -> str | None:
     return shared[0][1]
 
 
+def _shown(citation: Citation, sources: Sequence[Source], question: str) -> str:
+    """A listed paper's name: its title's label, with the name the question calls it by
+    when the abstract introduces one ("MustDrop (Multi-Stage Vision Token Dropping)")."""
+    name = label(citation.title)
+    source = next((s for s in sources if s.paper_id == citation.paper_id), None)
+    abstract = source.abstract or source.text if source else ""
+    called = sorted(n for n in paper_names(citation.title, abstract)
+                    if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", question) and n not in name)
+    return f"{called[0]} ({name})" if called else name
+
+
+def _names(citation: Citation, sources: Sequence[Source], text: str) -> bool:
+    """The text names the cited paper: by its title's label or a name it introduces."""
+    source = next((s for s in sources if s.paper_id == citation.paper_id), None)
+    abstract = source.abstract or source.text if source else ""
+    lowered = text.lower()
+    return any(n.lower() in lowered for n in
+               {label(citation.title), *paper_names(citation.title, abstract)})
+
+
 def complete(text: str, cites: tuple[Citation, ...], sources: Sequence[Source],
-             wanted: Sequence[str], quote_of, limit: int) -> tuple[str, tuple[Citation, ...]]:
-    """The answer to a list question: the model's text when it is short, then each wanted
-    paper it does not cite, by name with its marker (the quote of the sentence
-    `quote_of(source)` picks goes with the citation). A text over `limit` characters (a
-    small model pasting each abstract) gives way to the names of the papers it cites."""
-    if len(text) > limit:
-        text = ""
-        named = cites
+             wanted: Sequence[str], quote_of, limit: int,
+             question: str = "") -> tuple[str, tuple[Citation, ...]]:
+    """The answer to a list question: the model's text when it is short and names the papers
+    it cites, then each wanted paper it does not cite, by name with its marker (the quote of
+    the sentence `quote_of(source)` picks goes with the citation). Any other text (a small
+    model pasting each abstract) gives way to the names of the papers it cites."""
+    if len(text) > limit or not all(_names(c, sources, text) for c in cites):
+        text, named = "", cites  # the list of the papers it cites instead
     else:
         named = ()
     cited = {c.paper_id for c in cites}
@@ -91,6 +111,6 @@ def complete(text: str, cites: tuple[Citation, ...], sources: Sequence[Source],
                   if s.paper_id in wanted and s.paper_id not in cited)
     if not extra and text or not named + extra:
         return text, cites
-    names = "; ".join(f"{label(c.title)} [{c.number}]" for c in named + extra)
+    names = "; ".join(f"{_shown(c, sources, question)} [{c.number}]" for c in named + extra)
     text = f"{text} Also relevant: {names}." if text else f"Relevant papers: {names}."
     return text, tuple(sorted(cites + extra, key=lambda c: c.number))

@@ -274,7 +274,7 @@ class Assistant:
         text, cites = listing.complete(
             checked.text if checked.supported else "", checked.citations, sources, wanted,
             lambda s: context.closest_sentence(question, s, cosines.get(s.paper_id)),
-            citations.ANSWER_CHARS)
+            citations.ANSWER_CHARS, question)
         if not cites:
             return checked
         return dataclasses.replace(checked, text=text, citations=cites, supported=True,

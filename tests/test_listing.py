@@ -42,6 +42,9 @@ def test_papers_the_answer_left_out_are_added_by_name_with_a_quote():
     pasted, out = complete("MathVerse has 2,612 problems [1]. " * 10, cites, sources, ["a", "b"],
                            lambda s: s.abstract, 300)
     assert pasted == "Relevant papers: MathVerse [1]; UniGeo [2]."
+    unnamed, _ = complete("It has 2,612 problems [1].", cites, sources, ["a", "b"],
+                          lambda s: s.abstract, 300)
+    assert unnamed == "Relevant papers: MathVerse [1]; UniGeo [2]."
     assert out[0].quote == "MathVerse has 2,612 problems."
 
 
@@ -64,3 +67,13 @@ def test_a_question_about_one_papers_datasets_is_not_a_list_question():
     assert not asks_for_papers("What methods did the DySpec paper compare against?")
     assert asks_for_papers("Which methods reduce the memory of attention?")
     assert asks_for_papers("Which trials tested statins in older adults?")
+
+
+def test_a_listed_paper_is_shown_by_the_name_the_question_calls_it():
+    abstract = "Here we propose multi-stage vision token dropping (MustDrop) for LMMs."
+    sources = [_source(1, "a", "Multi-Stage Vision Token Dropping", abstract)]
+    text, _ = complete("", (), sources, ["a"], lambda s: s.abstract, 300,
+                       "Which papers drop vision tokens, such as MustDrop?")
+    assert text == "Relevant papers: MustDrop (Multi-Stage Vision Token Dropping) [1]."
+    plain, _ = complete("", (), sources, ["a"], lambda s: s.abstract, 300, "Which papers?")
+    assert plain == "Relevant papers: Multi-Stage Vision Token Dropping [1]."
