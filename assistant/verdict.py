@@ -45,9 +45,8 @@ def proposition(question: str) -> str | None:
 
 
 # Papers within this much of the best relevance (a 0..1 probability of relevance) weigh in.
-# On the 809 SciFact train claims the papers below it decided a verdict more often wrongly
-# than rightly: the evidence paper was cited 475 times with every paper weighing in, 508
-# times with this margin (docs/benchmarks.md).
+# On the 809 SciFact train claims the evidence paper was cited 475 times with every paper
+# weighing in, 508 times with this margin (bench/verdict_margin.py, docs/benchmarks.md).
 NEAR = 0.05
 
 
