@@ -59,6 +59,11 @@ _WANTS_EXPANSION = re.compile(r"\b(?:stands? for|short for|acronym|abbreviat\w*)
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]+[A-Za-z0-9]*\b")
 
 
+def spelled_out(question: str) -> list[str]:
+    """The acronyms a question asks to spell out ("What does SIFT stand for?" -> [SIFT])."""
+    return _ACRONYM.findall(question) if _WANTS_EXPANSION.search(question) else []
+
+
 def expands(acronym: str, sentence: str) -> bool:
     """The sentence spells the acronym out: "(SIFT)" after a phrase, or capitalised words
     whose initials give it ("Symbolic-Numeric Integrated Pre-training" for SNIP)."""
@@ -78,7 +83,7 @@ def sentence_scores(question: str, sentences: Sequence[str],
     wants_figure = bool(_WANTS_FIGURE.search(question))
     wants_name = bool(_WANTS_NAME.search(question))
     q_names = names(question)
-    spelled = _ACRONYM.findall(question) if _WANTS_EXPANSION.search(question) else []
+    spelled = spelled_out(question)
     if cosines is not None and len(cosines) != len(sentences):
         cosines = None  # stored under another sentence split (an older index): unusable
     out = []
@@ -244,9 +249,14 @@ _REPORTING = content_words("study paper work article author show find report sug
 
 def gives_answer_type(question: str, text: str) -> bool:
     """The text holds the kind of answer the question asks for: a figure the question does
-    not hold ("how many", "what rate"), or a name or capitalised term it does not hold
-    ("which gene", "what optimizer"); any text for other questions."""
+    not hold ("how many", "what rate"), a name or capitalised term it does not hold ("which
+    gene", "what optimizer"), the words an acronym stands for; any text for other
+    questions."""
     text = re.sub(r"\s*\[\d+(?:\s*[,;]\s*\d+)*\]", "", text)  # markers are no figures
+    spelled = spelled_out(question)
+    if spelled:  # "What does SIFT stand for?" asks for the words behind the letters
+        capitals = set(re.findall(r"\b[A-Z][a-z]\w*", text)) - set(question.split())
+        return any(expands(a, text) for a in spelled) or len(capitals) >= 2
     if _WANTS_FIGURE.search(question):
         asked = set(_ASKED_FIGURE.findall(question))
         return measures(question, re.sub(r"\d+(?:[.,]\d+)?", lambda m: "" if m.group(0) in
@@ -267,6 +277,9 @@ def holds_answer(question: str, sentence: str, title: str = "") -> bool:
     """The sentence gives the kind of answer asked for (a figure beside what is counted, a
     new name) and speaks of what the question is about: a word of its focus, or half of its
     words beyond the paper's title."""
+    spelled = spelled_out(question)
+    if any(expands(a, sentence) for a in spelled):
+        return True  # "... Stick to the Facts (SIFT)" answers "What does SIFT stand for?"
     title_words = content_words(title)
     q_words = content_words(question) - title_words or content_words(question)
     words = content_words(sentence)

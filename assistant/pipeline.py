@@ -245,6 +245,8 @@ class Assistant:
         best answers the question (a small model that restated the question over five
         abstracts often answers from one sentence). Checked like the first; None if it fails."""
         for source in prompt.sources:
+            if named and source.paper_id not in named:
+                continue  # a question about a named paper is answered from that paper
             sentence = context.closest_sentence(question, source, cosines.get(source.paper_id),
                                                 answering=True)
             if sentence:
@@ -259,13 +261,13 @@ class Assistant:
                                     hint=context.answer_kind(question))
             draft = "".join(gen.stream(short.messages, max_tokens=self.settings.max_tokens,
                                        temperature=self.settings.temperature, grammar=grammar))
-        checked = citations.check(draft, short.sources, question, about=named, max_claims=2,
+        # checked against every source, as the first draft was: its [1] is source n
+        checked = citations.check(citations.MARKER.sub(f" [{n}]", draft), prompt.sources,
+                                  question, about=named, max_claims=2,
                                   answers=lambda claim: context.gives_answer_type(question, claim))
         if not checked.supported or not context.gives_answer_type(question, checked.text):
             return None
-        return dataclasses.replace(
-            checked, text=citations.MARKER.sub(f" [{n}]", checked.text),
-            citations=tuple(dataclasses.replace(c, number=n) for c in checked.citations))
+        return checked
 
     @staticmethod
     def _list(checked: citations.Checked, sources: Sequence[Source], wanted: list[str],

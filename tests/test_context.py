@@ -118,3 +118,11 @@ def test_a_duration_answers_only_a_question_about_time():
     assert answer_kind("What reprogramming efficiency (percentage of cells) was achieved?") == \
         "figure"
     assert answer_kind("At what temperature does the enzyme denature?") == "figure"
+
+
+def test_an_acronym_question_needs_the_words_behind_the_letters():
+    from assistant.context import gives_answer_type
+
+    q = "What does SIFT stand for?"
+    assert gives_answer_type(q, "SIFT stands for Stick to the Facts [1].")
+    assert not gives_answer_type(q, "Mathematical reasoning stands as a pillar of progress [2].")

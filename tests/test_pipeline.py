@@ -252,6 +252,23 @@ def _named_papers():
     ]
 
 
+def test_the_second_draft_for_an_acronym_comes_from_the_paper_spelling_it_out(tmp_path):
+    def reply(messages):
+        if len(generator.calls) == 1:  # the first draft answers from another paper
+            return "Sleep is split into many short naps [1]."
+        assert "Symbolic-Numeric" in messages[-1]["content"]  # the named paper's sentence
+        return "SNIP stands for Symbolic-Numeric Integrated Pre-training [1]."
+
+    generator = FakeGenerator(reply)
+    a = Assistant(Settings(data_dir=tmp_path / "i", min_relevance=0.0), embedder=FakeEmbedder(),
+                  generator=generator)
+    a.ingest(_write(tmp_path / "p.jsonl", _named_papers()))
+    answer = a.ask("What does SNIP stand for, and do cats nap?")
+    assert len(generator.calls) == 2
+    assert [c.paper_id for c in answer.citations] == ["snip"]
+    assert "Symbolic-Numeric Integrated Pre-training" in answer.text
+
+
 def test_a_question_naming_a_paper_is_covered_whatever_its_relevance(tmp_path):
     generator = FakeGenerator(lambda m: "SNIP stands for Symbolic-Numeric Integrated "
                                         "Pre-training [1].")
