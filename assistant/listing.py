@@ -75,24 +75,26 @@ def described(example: str, sources: Sequence[Source]) -> str | None:
     return shared[0][1]
 
 
+def _own_names(citation: Citation, sources: Sequence[Source]) -> set[str]:
+    """The names the cited paper introduces (its title's name part, its abstract's names)."""
+    source = next((s for s in sources if s.paper_id == citation.paper_id), None)
+    return paper_names(citation.title, source.abstract or source.text if source else "")
+
+
 def _shown(citation: Citation, sources: Sequence[Source], question: str) -> str:
     """A listed paper's name: its title's label, with the name the question calls it by
     when the abstract introduces one ("MustDrop (Multi-Stage Vision Token Dropping)")."""
     name = label(citation.title)
-    source = next((s for s in sources if s.paper_id == citation.paper_id), None)
-    abstract = source.abstract or source.text if source else ""
-    called = sorted(n for n in paper_names(citation.title, abstract)
+    called = sorted(n for n in _own_names(citation, sources)
                     if re.search(rf"(?<!\w){re.escape(n)}(?!\w)", question) and n not in name)
     return f"{called[0]} ({name})" if called else name
 
 
 def _names(citation: Citation, sources: Sequence[Source], text: str) -> bool:
     """The text names the cited paper: by its title's label or a name it introduces."""
-    source = next((s for s in sources if s.paper_id == citation.paper_id), None)
-    abstract = source.abstract or source.text if source else ""
     lowered = text.lower()
-    return any(n.lower() in lowered for n in
-               {label(citation.title), *paper_names(citation.title, abstract)})
+    return any(n.lower() in lowered
+               for n in {label(citation.title), *_own_names(citation, sources)})
 
 
 def complete(text: str, cites: tuple[Citation, ...], sources: Sequence[Source],

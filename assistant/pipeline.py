@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 from . import citations, context, followup, listing, prompting, verdict
@@ -174,7 +175,7 @@ class Assistant:
         listed = listing.asks_for_papers(question)
         checked = citations.check("".join(pieces), prompt.sources, question, about=named,
                                   max_claims=None if listed else 2,
-                                  answers=lambda claim: context.gives_answer_type(question, claim))
+                                  answers=partial(context.gives_answer_type, question))
         if listed:
             checked = self._list(checked, prompt.sources, named, question, cosines)
         reason = "" if checked.supported else \
@@ -191,7 +192,7 @@ class Assistant:
                 reason = ""
         if not reason and not listed:
             checked = citations.shorten(checked, prompt.sources, question, about=named,
-                                        answers=lambda c: context.gives_answer_type(question, c))
+                                        answers=partial(context.gives_answer_type, question))
         if reason:
             best = prompt.sources[0]
             closest = context.closest_sentence(question, best, cosines.get(best.paper_id))
@@ -264,7 +265,7 @@ class Assistant:
         # checked against every source, as the first draft was: its [1] is source n
         checked = citations.check(citations.MARKER.sub(f" [{n}]", draft), prompt.sources,
                                   question, about=named, max_claims=2,
-                                  answers=lambda claim: context.gives_answer_type(question, claim))
+                                  answers=partial(context.gives_answer_type, question))
         if not checked.supported or not context.gives_answer_type(question, checked.text):
             return None
         return checked
