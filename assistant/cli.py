@@ -50,13 +50,25 @@ def _assistant(args: argparse.Namespace, *, bundled: bool = True):
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     assistant = _assistant(args, bundled=False)
-    report = assistant.ingest(*args.paths, progress=_progress_bar("embedding"))
+    report = assistant.ingest(*args.paths, progress=_progress_bar("embedding"),
+                              notify=lambda message: print(message + "…", file=sys.stderr))
     print(report.summary())
     for skipped in report.skipped[:20]:
         print(f"  skipped {skipped}")
     if len(report.skipped) > 20:
         print(f"  … and {len(report.skipped) - 20} more skipped")
+    for cut in report.truncated[:20]:
+        print(f"  truncated {cut}")
     print(f"index: {assistant.count()} papers in {assistant.settings.data_dir}")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    assistant = _assistant(args, bundled=False)
+    removed = assistant.delete(*args.ids)
+    missing = len(set(args.ids)) - removed
+    print(f"{removed} deleted" + (f", {missing} not in the index" if missing else "")
+          + f"; index: {assistant.count()} papers in {assistant.settings.data_dir}")
     return 0
 
 
@@ -226,6 +238,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", parents=[common], help="add corpus files to the index")
     p.add_argument("paths", nargs="+", help=".txt, .jsonl (BEIR corpus.jsonl too) or .csv")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("delete", parents=[common], help="remove papers from the index by id")
+    p.add_argument("ids", nargs="+", help="paper ids, as `assistant search` shows them")
+    p.set_defaults(func=cmd_delete)
 
     filters = argparse.ArgumentParser(add_help=False)
     filters.add_argument("--year-min", type=int, help="only papers from this year on")

@@ -5,6 +5,7 @@
     ├── ModelError             an embedder or answer model cannot be found or is corrupt
     ├── CorpusError            an input file cannot be read at all
     ├── IndexError_            the index is unusable (built by another embedder, unreadable)
+    │   └── IndexBusyError     another process is writing to it
     ├── GenerationError        the answer model failed or the prompt cannot fit
     └── QuestionError          the question is empty
 
@@ -37,6 +38,10 @@ class IndexError_(AssistantError):  # noqa: N801 - avoid shadowing the builtin I
 
 class EmbedderMismatchError(IndexError_):
     """The index was built with a different embedder than the one configured."""
+
+
+class IndexBusyError(IndexError_):
+    """Another process holds the index's write lock for too long."""
 
 
 class GenerationError(AssistantError):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import offline
 from .errors import EmbedderMismatchError, IndexError_
 from .settings import Settings
@@ -34,6 +36,7 @@ class ChromaIndex:
         self._chunks = None
         self._papers = None
         self._sentences = None
+        self.written: str | None = None  # the generation this process's last write set
 
     # -- connection -------------------------------------------------------------------------
     def _connect(self) -> None:
@@ -101,6 +104,32 @@ class ChromaIndex:
                 f"but {name!r} is configured; set ASSISTANT_EMBEDDER back to {built_with!r}, or "
                 "use a fresh --data-dir and ingest again"
             )
+
+    # -- the generation: changes with every write, seen by every process and client ---------
+    def generation(self) -> str:
+        """The stored generation, read afresh (another process or client may have written)."""
+        self._connect()
+        return str((self._client.get_collection(PAPERS).metadata or {}).get("generation", ""))
+
+    def bump(self) -> None:
+        """Mark a write, so that other processes reload what they derived from the index."""
+        import uuid
+
+        meta = dict(self._client.get_collection(PAPERS).metadata or {})
+        meta["generation"] = self.written = uuid.uuid4().hex
+        self.papers.modify(metadata=meta)
+
+    def reconnect(self) -> None:
+        """Reopen embedded Chroma after another process wrote to it: its local client keeps
+        segments in memory per process and would serve (or fail on) stale ones. Other
+        clients in this process pick up the new state too (Chroma shares it per path)."""
+        if self.settings.chroma_host or self._client is None:
+            return
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(str(self.settings.data_dir / "chroma"), None)
+        self._client = None
+        self._connect()
 
     # -- writes ---------------------------------------------------------------------------
     def paper_hashes(self) -> dict[str, tuple[str, int]]:
@@ -198,32 +227,31 @@ class ChromaIndex:
         order = sorted(range(len(ids)), key=ids.__getitem__)
         return [ids[i] for i in order], [texts[i] for i in order], [metas[i] for i in order]
 
-    def all_chunks(self) -> tuple[list[ChunkHit], list[list[float]]]:
-        """Every stored chunk (score left at 0) with its vector."""
+    def all_chunks(self) -> tuple[list[ChunkHit], np.ndarray]:
+        """Every stored chunk (score left at 0) with its vector (a float32 row each)."""
         hits: list[ChunkHit] = []
-        vectors: list[list[float]] = []
+        vectors: list[np.ndarray] = []
         total = self.chunks.count()
         for offset in range(0, total, 5000):
             got = self.chunks.get(include=["metadatas", "documents", "embeddings"], limit=5000,
                                   offset=offset)
-            for meta, doc, vec in zip(got["metadatas"], got["documents"], got["embeddings"],
-                                      strict=True):
+            for meta, doc in zip(got["metadatas"], got["documents"], strict=True):
                 hits.append(ChunkHit(str(meta["paper_id"]), str(meta["title"]),
                                      int(meta["number"]), doc, int(meta["start"]), int(meta["end"])))
-                vectors.append(vec)
-        return hits, vectors
+            vectors.append(_rows(got["embeddings"]))
+        return hits, _stack(vectors)
 
-    def all_sentences(self) -> tuple[list[tuple[str, int]], list[list[float]]]:
-        """((paper id, sentence number), vector) of every stored sentence."""
+    def all_sentences(self) -> tuple[list[tuple[str, int]], np.ndarray]:
+        """(paper id, sentence number) of every stored sentence, and their vectors."""
         owners: list[tuple[str, int]] = []
-        vectors: list[list[float]] = []
+        vectors: list[np.ndarray] = []
         total = self.sentences.count()
         for offset in range(0, total, 5000):
             got = self.sentences.get(include=["metadatas", "embeddings"], limit=5000,
                                      offset=offset)
             owners += [(str(m["paper_id"]), int(m["number"])) for m in got["metadatas"]]
-            vectors += list(got["embeddings"])
-        return owners, vectors
+            vectors.append(_rows(got["embeddings"]))
+        return owners, _stack(vectors)
 
     def get_papers(self, paper_ids: Sequence[str]) -> dict[str, Paper]:
         if not paper_ids:
@@ -236,6 +264,14 @@ class ChromaIndex:
             out[pid] = Paper(pid, str(meta.get("title", pid)), doc or "", authors,
                              int(year) if year is not None else None, meta.get("url") or None)
         return out
+
+
+def _rows(embeddings) -> np.ndarray:
+    return np.asarray(embeddings, dtype=np.float32).reshape(len(embeddings), -1)
+
+
+def _stack(parts: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
 
 
 def _paper_meta(paper: Paper, content_hash: str, n_chunks: int) -> dict:

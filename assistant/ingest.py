@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .chunking import chunk_paper, embedding_text, sentences
+from .chunking import chunk_paper, split_sentences
 from .corpus import read_corpus
-from .embedding import Embedder
+from .embedding import Document, Embedder, embed_documents
 from .errors import CorpusError
 from .index import ChromaIndex
 from .settings import Settings
@@ -25,6 +26,19 @@ def content_hash(paper: Paper, settings: Settings, embedder_name: str) -> str:
                           settings.chunk_size, settings.chunk_overlap, embedder_name,
                           "sentences" if settings.sentence_weight else ""])
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+def _cut(paper: Paper, limit: int, path: str, report: IngestReport) -> Paper:
+    """The paper with its abstract cut after the last whole sentence within `limit`
+    characters (an abstract that long is a whole paper pasted in), noted in the report."""
+    if len(paper.abstract) <= limit:
+        return paper
+    ends = [e for _, e in split_sentences(paper.abstract[:limit + 1]) if e <= limit]
+    end = ends[-2] if len(ends) > 1 else limit  # the last span may be a cut sentence
+    report.truncated.append(Skipped(path, 0, f"{paper.paper_id!r}: abstract of "
+                                    f"{len(paper.abstract)} characters truncated to {end} "
+                                    "(max_abstract_chars)"))
+    return dataclasses.replace(paper, abstract=paper.abstract[:end])
 
 
 def ingest(
@@ -49,7 +63,7 @@ def ingest(
                                               f"duplicate id {paper.paper_id!r} across files"))
                 continue
             seen.add(paper.paper_id)
-            papers.append(paper)
+            papers.append(_cut(paper, settings.max_abstract_chars, str(path), report))
 
     index.check_embedder(embedder.name, writing=True)
     stored = index.paper_hashes()
@@ -68,21 +82,24 @@ def ingest(
     for start in range(0, len(todo), _GROUP):
         group = todo[start:start + _GROUP]
         entries = []
-        texts: list[str] = []
+        docs: list[Document] = []
         sents: list[tuple[str, list[str]]] = []
-        sent_texts: list[str] = []
         for paper, digest, _ in group:
             chunks = chunk_paper(paper, settings.chunk_size, settings.chunk_overlap)
             entries.append((paper, digest, chunks))
-            texts += [embedding_text(c) for c in chunks]
-            if settings.sentence_weight:
-                parts = sentences(paper.abstract)
-                sents.append((paper.paper_id, parts))
-                sent_texts += [f"{paper.title}\n{t}" for t in parts]  # embedded with the title
-        vectors = embedder.embed(texts + sent_texts)
-        index.upsert(entries, vectors[:len(texts)], old_counts, sents, vectors[len(texts):])
-        report.chunks_embedded += len(texts)
-        report.sentences_embedded += len(sent_texts)
+            bounds = split_sentences(paper.abstract)
+            kept = bounds if settings.sentence_weight else []
+            sents.append((paper.paper_id, [paper.abstract[s:e] for s, e in kept]))
+            docs.append(Document(paper.title, paper.abstract, bounds,
+                                 [(c.start, c.end) for c in chunks] + kept))
+        matrices = embed_documents(embedder, docs)  # each abstract in one pass
+        n_chunks = [len(c) for _, _, c in entries]
+        chunk_vectors = [row for m, n in zip(matrices, n_chunks, strict=True) for row in m[:n]]
+        sent_vectors = [row for m, n in zip(matrices, n_chunks, strict=True) for row in m[n:]]
+        index.upsert(entries, [v.tolist() for v in chunk_vectors], old_counts,
+                     [x for x in sents if x[1]], [v.tolist() for v in sent_vectors])
+        report.chunks_embedded += len(chunk_vectors)
+        report.sentences_embedded += len(sent_vectors)
         for _, _, existed in group:
             if existed:
                 report.updated += 1

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 
 from . import citations, context, followup, listing, prompting, verdict
-from .embedding import Embedder, SentenceTransformerEmbedder
+from .embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder
 from .errors import IndexError_, QuestionError
 from .generation import Generator, LlamaCppGenerator, OpenAICompatGenerator
 from .index import ChromaIndex
 from .ingest import Progress, ingest
-from .models import resolve_embedder, resolve_model
+from .locking import write_lock
+from .models import resolve_embedder, resolve_model, resolve_onnx
 from .names import label
 from .retrieval import Filters, Retriever
 from .settings import Settings, bundled_corpus
@@ -52,9 +53,14 @@ class Assistant:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            name, path = resolve_embedder(self.settings)
-            self._embedder = SentenceTransformerEmbedder(path, name=name,
-                                                         batch_size=self.settings.embed_batch_size)
+            onnx = resolve_onnx(self.settings)
+            if onnx is not None:
+                self._embedder = OnnxEmbedder(onnx, name=onnx.name,
+                                              batch_size=self.settings.embed_batch_size)
+            else:
+                name, path = resolve_embedder(self.settings)
+                self._embedder = SentenceTransformerEmbedder(
+                    path, name=name, batch_size=self.settings.embed_batch_size)
         return self._embedder
 
     @property
@@ -88,21 +94,25 @@ class Assistant:
         """Number of papers in the index."""
         return self.index.count()
 
-    def ingest(self, *paths: str | Path, progress: Progress | None = None) -> IngestReport:
-        """Add or update the papers of one or more corpus files; unchanged papers are skipped."""
-        with self._lock:
+    def ingest(self, *paths: str | Path, progress: Progress | None = None,
+               notify: Callable[[str], None] | None = None) -> IngestReport:
+        """Add or update the papers of one or more corpus files; unchanged papers are skipped.
+        Writers to one data dir take turns; `notify` hears when this one has to wait."""
+        with self._lock, write_lock(self.settings.data_dir, notify=notify):
             report = ingest(self.index, self.embedder, self.settings, list(paths), progress)
             if report.added or report.updated:
-                self.retriever.refresh(force=True)  # keep BM25 in step with Chroma
+                self.index.bump()
+                self.retriever.refresh()  # keep BM25 in step with Chroma
             return report
 
     def delete(self, *paper_ids: str) -> int:
         """Remove papers (their chunks and BM25 entries); returns how many were stored."""
-        with self._lock:
+        with self._lock, write_lock(self.settings.data_dir):
             stored = set(self.index.get_papers(list(paper_ids)))
             self.index.delete(stored)
             if stored:
-                self.retriever.refresh(force=True)
+                self.index.bump()
+                self.retriever.refresh()
             return len(stored)
 
     def ensure_bundled(self, progress: Progress | None = None) -> IngestReport | None:

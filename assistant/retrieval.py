@@ -88,7 +88,7 @@ class Retriever:
         self._meta: dict[str, dict] = {}
         self.names = NameIndex()
         self._position: dict[str, int] = {}
-        self._fresh = False
+        self._generation: str | None = None  # of the index when last loaded
         # every chunk vector in memory: exact dense search by one matrix product
         self._chunks: list[ChunkHit] = []
         self._matrix = np.zeros((0, 1), dtype=np.float32)
@@ -99,9 +99,13 @@ class Retriever:
 
     # -- keeping BM25 in step -----------------------------------------------------------------
     def refresh(self, *, force: bool = False) -> None:
-        """Load the BM25 index, rebuilding it if Chroma's papers changed since it was built."""
-        if self._fresh and not force:
+        """Load what search needs when the index changed since the last load (in this process
+        or any other: the index's generation tells), rebuilding BM25 if it is stale."""
+        generation = self.index.generation()
+        if generation == self._generation and not force:
             return
+        if self._generation is not None and generation != self.index.written:
+            self.index.reconnect()  # another process wrote
         s = self.settings
         current = fingerprint(self.index.paper_hashes())
         ids, texts, metas = self.index.all_papers()
@@ -124,7 +128,7 @@ class Retriever:
         self._sent_rows = {}
         for row in sorted(range(len(owners)), key=owners.__getitem__):
             self._sent_rows.setdefault(owners[row][0], []).append(row)  # in sentence order
-        self._fresh = True
+        self._generation = generation
 
     def named(self, query: str) -> list[str]:
         """Papers the query names by what they introduce ("SNIP", "PoolFormer")."""
@@ -304,7 +308,7 @@ class Retriever:
         return s.dense_weight * dense + (1 - s.dense_weight) * (lex / top)
 
 
-def _matrix(vectors: list[list[float]]) -> np.ndarray:
+def _matrix(vectors) -> np.ndarray:
     return np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1) if len(vectors) else \
         np.zeros((0, 1), dtype=np.float32)
 

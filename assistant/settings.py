@@ -54,11 +54,20 @@ class Settings:
         "GGUF answer model file; default: models/*.gguf then the packaged Qwen2.5-Coder-0.5B.",
         default=None,
     )
+    embedder_backend: str = _describe(
+        "How the default embedder runs: 'auto' (the ONNX int8 export when installed, else "
+        "torch), 'onnx' or 'torch'.", default="auto",
+    )
     chunk_size: int = _describe("Largest chunk, in characters (whole sentences).", default=700)
     chunk_overlap: int = _describe(
         "Characters of trailing sentences repeated at the start of the next chunk.", default=150
     )
-    embed_batch_size: int = _describe("Chunks embedded per batch during ingest.", default=32)
+    max_abstract_chars: int = _describe(
+        "Longest abstract stored; a longer one is cut after its last whole sentence within "
+        "the limit, and the ingest report says so.", default=20_000,
+    )
+    embed_batch_size: int = _describe(
+        "Texts embedded per batch (small batches waste less padding on 2 cores).", default=8)
     top_k: int = _describe("Papers retrieved as sources for an answer.", default=4)
     fusion: str = _describe(
         "How dense and BM25 rankings are fused: 'weighted' (cosine + BM25 over its best), "
@@ -157,6 +166,8 @@ class Settings:
              f"chunk_overlap must be between 0 and chunk_size ({self.chunk_size}), got {self.chunk_overlap}"),
             (self.context_tokens >= 16,
              f"context_tokens must be at least 16, got {self.context_tokens}"),
+            (self.embedder_backend in ("auto", "onnx", "torch"),
+             f"embedder_backend must be 'auto', 'onnx' or 'torch', got {self.embedder_backend!r}"),
             (self.fusion in ("weighted", "rrf", "zscore"),
              f"fusion must be 'weighted', 'rrf' or 'zscore', got {self.fusion!r}"),
             (0.0 <= self.dense_weight <= 1.0, f"dense_weight must be in [0, 1], got {self.dense_weight}"),
@@ -176,6 +187,8 @@ class Settings:
              f"n_threads must be 1 or more, got {self.n_threads}"),
             (0 <= self.prompt_lookup <= 32,
              f"prompt_lookup must be in 0..32 tokens, got {self.prompt_lookup}"),
+            (self.max_abstract_chars >= 200,
+             f"max_abstract_chars must be 200 or more, got {self.max_abstract_chars}"),
             (self.embed_batch_size >= 1, f"embed_batch_size must be 1 or more, got {self.embed_batch_size}"),
             (0 < self.port < 65536, f"port must be in 1..65535, got {self.port}"),
             (isinstance(self.grammar, bool), f"grammar must be true or false, got {self.grammar!r}"),

@@ -120,7 +120,8 @@ class Skipped:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.reason}"
+        return f"{self.path}:{self.line}: {self.reason}" if self.line else \
+            f"{self.path}: {self.reason}"
 
 
 @dataclass
@@ -133,6 +134,7 @@ class IngestReport:
     chunks_embedded: int = 0
     sentences_embedded: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    truncated: list[Skipped] = field(default_factory=list)  # stored, but cut short
 
     @property
     def total(self) -> int:
@@ -144,4 +146,6 @@ class IngestReport:
             f"{len(self.skipped)} skipped ({self.chunks_embedded} chunks and "
             f"{self.sentences_embedded} sentences embedded)"
         )
+        if self.truncated:
+            text += f"; {len(self.truncated)} abstracts truncated"
         return text

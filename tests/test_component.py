@@ -18,7 +18,7 @@ def assistant(bundled_index):
 
 
 def test_index_is_stamped_with_minilm(assistant):
-    assert assistant.index.stamp()["embedder"] == "all-MiniLM-L6-v2"
+    assert assistant.index.stamp()["embedder"] == "all-MiniLM-L6-v2-onnx-int8"
     assert assistant.count() == 94
 
 

@@ -1,0 +1,133 @@
+"""Writers take turns, every process sees the others' writes, and long records are cut:
+unit tests with fakes, then real Chroma and MiniLM across processes."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.embedding import Document, OnnxEmbedder, embed_documents
+from assistant.errors import IndexBusyError
+from assistant.locking import write_lock
+from assistant.models import resolve_onnx
+from tests.conftest import ROOT, FakeEmbedder, FakeGenerator
+
+
+def _papers(path, n, start=0, words=""):
+    path.write_text("\n".join(json.dumps({
+        "id": f"p{i}", "title": f"Study {i} of enzyme kinetics {words}",
+        "abstract": f"We measured enzyme {i} in liver cells. The rate rose by {i} percent {words}."})
+        for i in range(start, start + n)))
+    return path
+
+
+def test_a_second_writer_waits_and_is_told_whom_for(tmp_path):
+    heard: list[str] = []
+    order: list[str] = []
+
+    def second():
+        with write_lock(tmp_path, notify=heard.append):
+            order.append("second")
+
+    with write_lock(tmp_path):
+        thread = threading.Thread(target=second)
+        thread.start()
+        time.sleep(0.5)
+        order.append("first")
+    thread.join(5)
+    assert order == ["first", "second"]
+    assert heard and "pid" in heard[0] and str(tmp_path) in heard[0]
+
+
+def test_a_writer_that_cannot_wait_gets_a_clear_error(tmp_path):
+    busy = pytest.raises(IndexBusyError, match="being written by pid .*another --data-dir")
+    with write_lock(tmp_path), busy, write_lock(tmp_path, wait=0.3):
+        pass
+
+
+def test_a_long_abstract_is_cut_after_a_whole_sentence(tmp_path, settings):
+    settings = dataclasses.replace(settings, max_abstract_chars=1000)
+    sentence = "Enzyme activity in hepatocytes doubled after the treatment. "
+    path = tmp_path / "long.jsonl"
+    path.write_text(json.dumps({"id": "long", "title": "A very long record",
+                                "abstract": sentence * 200}))
+    assistant = Assistant(settings, embedder=FakeEmbedder(), generator=FakeGenerator())
+    report = assistant.ingest(path)
+    stored = assistant.index.get_papers(["long"])["long"].abstract
+    assert report.added == 1 and len(report.truncated) == 1
+    assert len(stored) <= 1000 and stored.endswith("treatment.")
+    assert "truncated to" in str(report.truncated[0]) and "1 abstracts truncated" in \
+        report.summary()
+
+
+def test_spans_without_late_chunking_are_embedded_after_the_title():
+    fake = FakeEmbedder()
+    doc = Document("Title words", "First sentence here. Second one there.", [(0, 20), (21, 38)],
+                   [(0, 20), (21, 38)])
+    (matrix,) = embed_documents(fake, [doc])
+    assert matrix.shape == (2, fake.dim)
+    assert fake.calls == [["Title words\nFirst sentence here.", "Title words\nSecond one there."]]
+
+
+@pytest.mark.component
+def test_late_chunking_gives_each_sentence_its_own_vector_across_windows():
+    folder = resolve_onnx(Settings())
+    assert folder is not None, "run `assistant models --install` to export the ONNX embedder"
+    embedder = OnnxEmbedder(folder, name="x", window_tokens=64)  # forces several windows
+    topics = ["Insulin resistance rises with visceral fat in older adults.",
+              "Graph neural networks predict molecular solubility from atom features.",
+              "Coral reefs bleach when sea temperatures stay high for weeks.",
+              "Transformers translate English to German with attention layers."]
+    body = " ".join(topics * 2)
+    spans, at = [], 0
+    for t in topics * 2:
+        at = body.index(t, at)
+        spans.append((at, at + len(t)))
+        at += len(t)
+    (matrix,) = embedder.embed_spans([Document("Mixed findings", body, spans, spans)])
+    alone = embedder.embed(topics)
+    import numpy as np
+
+    sims = matrix @ np.asarray(alone).T
+    assert list(sims.argmax(axis=1)) == [0, 1, 2, 3, 0, 1, 2, 3]
+    assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-4)
+
+
+@pytest.mark.component
+def test_another_process_sees_ingests_and_deletes_without_restart(tmp_path):
+    settings = Settings(data_dir=tmp_path / "idx")
+    first = Assistant(settings)
+    first.ingest(_papers(tmp_path / "a.jsonl", 3))
+    assert {s.paper_id for s in first.search("enzyme kinetics liver", k=10)} == {"p0", "p1", "p2"}
+    cli = [sys.executable, "-m", "assistant"]
+    done = subprocess.run([*cli, "ingest", "--data-dir", str(settings.data_dir),
+                           str(_papers(tmp_path / "b.jsonl", 2, start=3))],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    seen = {s.paper_id for s in first.search("enzyme kinetics liver", k=10)}
+    assert seen == {"p0", "p1", "p2", "p3", "p4"}
+    done = subprocess.run([*cli, "delete", "--data-dir", str(settings.data_dir), "p1"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "p1" not in {s.paper_id for s in first.search("enzyme kinetics liver", k=10)}
+
+
+@pytest.mark.component
+def test_concurrent_ingests_of_one_file_count_truthfully(tmp_path):
+    path = _papers(tmp_path / "c.jsonl", 6, words="in mice")
+    cli = [sys.executable, "-m", "assistant", "ingest", "--data-dir", str(tmp_path / "idx"),
+           str(path)]
+    procs = [subprocess.Popen(cli, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    summaries = sorted(out.splitlines()[0] for out, _ in outs)
+    assert summaries[0].startswith("0 added, 0 updated, 6 unchanged"), summaries
+    assert summaries[1].startswith("6 added, 0 updated, 0 unchanged"), summaries
