@@ -73,7 +73,7 @@ class OnnxEmbedder:
         self.window_tokens = window_tokens
         self.threads = threads
         self._session = None
-        self._tokenizer = None
+        self._tokenizers = None
 
     def _load(self):
         if self._session is None:
@@ -84,7 +84,15 @@ class OnnxEmbedder:
             if self.threads:
                 options.intra_op_num_threads = self.threads
             try:
-                self._tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+                # configured once and never changed, so threads can share them: one
+                # truncates queries, the other reads a whole document
+                query, document = (Tokenizer.from_file(str(self.path / "tokenizer.json"))
+                                   for _ in range(2))
+                for tokenizer in (query, document):
+                    tokenizer.no_padding()
+                query.enable_truncation(self.query_tokens)
+                document.no_truncation()
+                self._tokenizers = query, document
                 self._session = ort.InferenceSession(str(self.path / "model.onnx"), options,
                                                      providers=["CPUExecutionProvider"])
             except Exception as exc:  # noqa: BLE001 - any load failure means a bad folder
@@ -92,7 +100,7 @@ class OnnxEmbedder:
                     f"cannot load the ONNX embedder from {self.path}: {exc}; run "
                     "`assistant models --install` to export it again"
                 ) from exc
-        return self._session, self._tokenizer
+        return self._session, self._tokenizers
 
     def _run(self, encodings) -> list[np.ndarray]:
         """Token vectors (n_tokens, dim) of each encoding, batched by length."""
@@ -117,16 +125,12 @@ class OnnxEmbedder:
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        _, tokenizer = self._load()
-        tokenizer.no_padding()
-        tokenizer.enable_truncation(self.query_tokens)
-        hidden = self._run(tokenizer.encode_batch(list(texts)))
-        return np.stack([_unit(h.mean(axis=0)) for h in hidden]).tolist()
+        _, (query, _) = self._load()
+        hidden = self._run(query.encode_batch(list(texts)))
+        return np.stack([unit(h.mean(axis=0)) for h in hidden]).tolist()
 
     def embed_spans(self, docs: Sequence[Document]) -> list[np.ndarray]:
-        _, tokenizer = self._load()
-        tokenizer.no_padding()
-        tokenizer.no_truncation()
+        _, (_, tokenizer) = self._load()
         windows: list[tuple[int, str, int, int]] = []  # doc, text, body start, body offset
         for d, doc in enumerate(docs):
             head = f"{doc.title}\n"
@@ -158,13 +162,13 @@ class OnnxEmbedder:
                          for (s, e), gone in zip(doc.spans, missing, strict=True) if gone]
                 sums[d][missing] = np.asarray(self.embed(texts), dtype=np.float32)
                 counts[d][missing] = 1.0
-            out.append(np.stack([_unit(v) for v in sums[d] / counts[d][:, None]])
+            out.append(np.stack([unit(v) for v in sums[d] / counts[d][:, None]])
                        if len(doc.spans) else np.zeros((0, sums[d].shape[1]), np.float32))
         return out
 
     def _windows(self, doc: Document, head_tokens: int) -> list[Span]:
         """Body ranges that fit the model's window after the title, cut between sentences."""
-        _, tokenizer = self._load()
+        _, (_, tokenizer) = self._load()
         budget = self.window_tokens - head_tokens - 2
         bounds = list(doc.boundaries) or [(0, len(doc.body))]
         sizes = [len(e.ids) - 2 for e in tokenizer.encode_batch(
@@ -219,6 +223,7 @@ class SentenceTransformerEmbedder:
         return vectors.tolist()
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
+def unit(v: np.ndarray) -> np.ndarray:
+    """`v` scaled to length 1 (a zero vector stays as it is)."""
     norm = float(np.linalg.norm(v))
-    return (v / norm).astype(np.float32) if norm else v.astype(np.float32)
+    return v / norm if norm else v

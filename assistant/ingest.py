@@ -89,7 +89,8 @@ def ingest(
             entries.append((paper, digest, chunks))
             bounds = split_sentences(paper.abstract)
             kept = bounds if settings.sentence_weight else []
-            sents.append((paper.paper_id, [paper.abstract[s:e] for s, e in kept]))
+            if kept:
+                sents.append((paper.paper_id, [paper.abstract[s:e] for s, e in kept]))
             docs.append(Document(paper.title, paper.abstract, bounds,
                                  [(c.start, c.end) for c in chunks] + kept))
         matrices = embed_documents(embedder, docs)  # each abstract in one pass
@@ -97,7 +98,7 @@ def ingest(
         chunk_vectors = [row for m, n in zip(matrices, n_chunks, strict=True) for row in m[:n]]
         sent_vectors = [row for m, n in zip(matrices, n_chunks, strict=True) for row in m[n:]]
         index.upsert(entries, [v.tolist() for v in chunk_vectors], old_counts,
-                     [x for x in sents if x[1]], [v.tolist() for v in sent_vectors])
+                     sents, [v.tolist() for v in sent_vectors])
         report.chunks_embedded += len(chunk_vectors)
         report.sentences_embedded += len(sent_vectors)
         for _, _, existed in group:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedding import Embedder
+from .embedding import Embedder, unit
 from .errors import ConfigError
 from .index import ChromaIndex, ChunkHit
 from .lexical import LexicalIndex, tokenize
@@ -98,18 +98,18 @@ class Retriever:
         self._recent: dict[str, np.ndarray] = {}
 
     # -- keeping BM25 in step -----------------------------------------------------------------
-    def refresh(self, *, force: bool = False) -> None:
+    def refresh(self) -> None:
         """Load what search needs when the index changed since the last load (in this process
         or any other: the index's generation tells), rebuilding BM25 if it is stale."""
         generation = self.index.generation()
-        if generation == self._generation and not force:
+        if generation == self._generation:
             return
         if self._generation is not None and generation != self.index.written:
             self.index.reconnect()  # another process wrote
         s = self.settings
         current = fingerprint(self.index.paper_hashes())
         ids, texts, metas = self.index.all_papers()
-        if force or not self.lexical.load() or self.lexical.fingerprint != current:
+        if not self.lexical.load() or self.lexical.fingerprint != current:
             extra = s.bm25_title_boost - 1
             self.lexical.build(ids, [f"{(m.get('title', '') + ' ') * extra}{t}"
                                      for t, m in zip(texts, metas, strict=True)], current)
@@ -192,7 +192,7 @@ class Retriever:
             best[pid] = ChunkHit(c.paper_id, c.title, c.number, c.text, c.start, c.end,
                                  float(chunk_scores[top_row]))
         ids = [pid for pid in candidates if pid in best]
-        paper_vecs = np.stack([_unit(self._matrix[self._rows[pid]].mean(axis=0)) for pid in ids])
+        paper_vecs = np.stack([unit(self._matrix[self._rows[pid]].mean(axis=0)) for pid in ids])
         lex = np.array([lexical[self._position[pid]] if pid in self._position else 0.0
                         for pid in ids], dtype=np.float32)
         best_chunk = np.array([best[pid].score for pid in ids], dtype=np.float32)
@@ -204,7 +204,7 @@ class Retriever:
             # query vector, and expansion terms for BM25
             top_f = np.argsort(-fused, kind="stable")[: s.feedback]
             if mode != "bm25" and s.feedback_weight:
-                moved = _unit(vector + s.feedback_weight * paper_vecs[top_f].mean(axis=0))
+                moved = unit(vector + s.feedback_weight * paper_vecs[top_f].mean(axis=0))
                 moved_best = np.array([float((self._matrix[self._rows[pid]] @ moved).max())
                                        for pid in ids], dtype=np.float32)
                 dense = self._dense(moved_best, paper_vecs, moved)
@@ -316,11 +316,6 @@ def _matrix(vectors) -> np.ndarray:
 def _z(x: np.ndarray) -> np.ndarray:
     std = float(x.std())
     return (x - float(x.mean())) / std if std > 0 else x - float(x.mean())
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(v))
-    return v / norm if norm else v
 
 
 def _mmr(order: list[int], relevance: np.ndarray, vectors: list[np.ndarray], k: int,
