@@ -236,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", parents=[common], help="add corpus files to the index")
-    p.add_argument("paths", nargs="+", help=".txt, .jsonl (BEIR corpus.jsonl too) or .csv")
+    p.add_argument("paths", nargs="+", help=".txt .jsonl .json .csv .bib .ris .xml (PubMed), also .gz")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("delete", parents=[common], help="remove papers from the index by id")

@@ -1,23 +1,35 @@
-"""Read corpora: the bundled text format, JSONL (incl. BEIR corpus.jsonl) and CSV.
+"""Read corpora, streamed: the bundled text format, JSON/JSONL (incl. BEIR corpus.jsonl, the arXiv
+snapshot, OpenAlex and Semantic Scholar), CSV, and through `formats` BibTeX, RIS and PubMed XML.
 
-Each reader yields valid `Paper`s and collects `Skipped` records for the bad ones, so one
-malformed line never loses the rest of a file.
+`iter_corpus` checks the file, then yields each valid `Paper` and a `Skipped` for each bad
+record as it reads, so one malformed record never loses the rest of a file. Files ending in
+.gz are read through gzip. See docs/formats.md.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import hashlib
-import json
-import re
+import gzip
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, NamedTuple
 
+from . import formats
 from .errors import CorpusError
+from .formats import NOT_UTF8, Item, Lines, Record, clean, stable_id, undecodable
 from .types import Paper, Skipped
+
+__all__ = ["ReadResult", "iter_corpus", "no_paper_error", "read_corpus", "stable_id"]
 
 _MIN_ABSTRACT_CHARS = 80
 _MAX_TITLE_CHARS = 400
+_SNIFF_BYTES = 8192
+_FORMATS = {".bib": "bibtex", ".bibtex": "bibtex", ".ris": "ris", ".xml": "pubmed",
+            ".json": "json", ".jsonl": "json", ".ndjson": "json", ".csv": "csv", ".tsv": "tsv"}
 
 
 @dataclass
@@ -26,170 +38,217 @@ class ReadResult:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def stable_id(title: str) -> str:
-    """An id derived from the normalised title, stable across runs and machines."""
-    norm = " ".join(title.lower().split())
-    return "t-" + hashlib.sha1(norm.encode("utf-8")).hexdigest()[:12]
-
-
 def read_corpus(path: str | Path) -> ReadResult:
-    """Read one corpus file, choosing the format by extension (.jsonl/.json, .csv, else text)."""
+    """All the papers and skipped records of one corpus file (see `iter_corpus`)."""
     path = Path(path)
-    text = _read_text(path)
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        result = _read_jsonl(path, text)
-    elif suffix in (".csv", ".tsv"):
-        result = _read_csv(path, text, delimiter="\t" if suffix == ".tsv" else ",")
-    else:
-        result = _read_blocks(path, text)
+    result = ReadResult()
+    for item in iter_corpus(path):
+        (result.papers if isinstance(item, Paper) else result.skipped).append(item)
     if not result.papers:
-        reasons = "; ".join(str(s) for s in result.skipped[:3])
-        raise CorpusError(
-            f"{path}: no valid paper found"
-            + (f" ({len(result.skipped)} records skipped, e.g. {reasons})" if reasons else "")
-            + "; expected a title line then an abstract paragraph, or JSONL/CSV with "
-            "title and abstract (or text) fields"
-        )
-    return _dedupe(path, result)
+        raise no_paper_error(path, result.skipped)
+    return result
 
 
-def _read_text(path: Path) -> str:
+def no_paper_error(path: str | Path, skipped: list[Skipped]) -> CorpusError:
+    """The error for a file that held no usable paper, naming a few of its skipped records."""
+    reasons = "; ".join(str(s) for s in skipped[:3])
+    return CorpusError(
+        f"{path}: no valid paper found"
+        + (f" ({len(skipped)} records skipped, e.g. {reasons})" if reasons else "")
+        + "; expected a title line then an abstract paragraph, JSONL/CSV with "
+        "title and abstract (or text) fields, BibTeX or RIS with abstracts, or PubMed XML"
+    )
+
+
+def iter_corpus(path: str | Path) -> Iterator[Paper | Skipped]:
+    """Papers and skipped records of one corpus file, read lazily in file order.
+
+    The format comes from the extension (after .gz): .bib, .ris, .xml (PubMed), .json/.jsonl/
+    .ndjson, .csv/.tsv, anything else the text format. Raises CorpusError at once for a missing,
+    empty or binary file; afterwards bad records become `Skipped`, duplicate ids included.
+    """
+    path = Path(path)
+    _check(path)
+    return _unique(path, _items(path))
+
+
+def _format(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes.pop()
+    return _FORMATS.get(suffixes[-1] if suffixes else "", "text")
+
+
+@contextmanager
+def _open(path: Path) -> Iterator[IO[bytes]]:
+    if path.name.lower().endswith(".gz"):
+        with gzip.open(path, "rb") as stream:
+            yield stream
+    else:
+        with path.open("rb") as stream:
+            yield stream
+
+
+def _check(path: Path) -> None:
     if not path.exists():
         raise CorpusError(f"{path}: no such file; check the path")
     if path.is_dir():
         raise CorpusError(f"{path}: is a folder; pass the corpus files inside it")
-    data = path.read_bytes()
-    if not data.strip():
+    try:
+        with _open(path) as stream:
+            head = stream.read(_SNIFF_BYTES)
+            empty = not head.removeprefix(codecs.BOM_UTF8).strip() and _blank(stream)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise CorpusError(f"{path}: not a readable gzip file ({exc}); download it again "
+                          "or pass it uncompressed") from None
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot be read ({exc.strerror or exc}); check its permissions") from None
+    if empty:
         raise CorpusError(f"{path}: the file is empty; add papers to it or pass another file")
-    if b"\x00" in data[:8192]:
-        raise CorpusError(f"{path}: looks like a binary file; pass a .txt, .jsonl or .csv corpus")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise CorpusError(
-            f"{path}:{line}: not valid UTF-8 text; save the file as UTF-8"
-        ) from None
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise CorpusError(f"{path}: is UTF-16 text; save the file as UTF-8")
+    if b"\x00" in head:
+        raise CorpusError(f"{path}: looks like a binary file; pass a .txt, .jsonl, .csv, .bib, .ris "
+                          "or PubMed .xml corpus, or one of those compressed as .gz")
 
 
-def _paper(
-    path: Path, line: int, rec: dict, skipped: list[Skipped]
-) -> Paper | None:
-    title = " ".join(str(rec.get("title") or "").split())
-    abstract = " ".join(str(rec.get("abstract") or rec.get("text") or "").split())
-    if not abstract:
-        skipped.append(Skipped(str(path), line, "no abstract (expected an 'abstract' or 'text' field)"))
-        return None
-    # a record without a title is still usable when it has an id
-    if not title and rec.get("_id") is None and rec.get("id") is None:
-        skipped.append(Skipped(str(path), line, "no title and no id"))
-        return None
-    raw_id = rec.get("id", rec.get("_id"))
-    paper_id = str(raw_id).strip() if raw_id not in (None, "") else stable_id(title)
-    authors = rec.get("authors") or ()
-    if isinstance(authors, str):
-        authors = [a.strip() for a in re.split(r";|,(?![^()]*\))| and ", authors) if a.strip()]
-    year = rec.get("year")
-    try:
-        year = int(year) if year not in (None, "") else None
-    except (TypeError, ValueError):
-        skipped.append(Skipped(str(path), line, f"year {year!r} is not a number"))
-        return None
-    url = rec.get("url") or None
-    return Paper(paper_id, title or paper_id, abstract, tuple(str(a) for a in authors), year,
-                 str(url) if url else None)
+def _blank(stream: IO[bytes]) -> bool:
+    """Whether the rest of the stream is whitespace only, read a block at a time."""
+    while block := stream.read(1 << 16):
+        if block.strip():
+            return False
+    return True
 
 
-def _read_jsonl(path: Path, text: str) -> ReadResult:
-    result = ReadResult()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+def _items(path: Path) -> Iterator[Item]:
+    kind = _format(path)
+    with _open(path) as stream:
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            result.skipped.append(Skipped(str(path), number, f"invalid JSON ({exc.msg})"))
-            continue
-        if not isinstance(rec, dict):
-            result.skipped.append(Skipped(str(path), number, "not a JSON object"))
-            continue
-        paper = _paper(path, number, rec, result.skipped)
-        if paper:
-            result.papers.append(paper)
-    return result
+            if kind == "pubmed":
+                yield from formats.read_pubmed(path, stream)
+            else:
+                yield from _READERS[kind](path, Lines(stream))
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            yield Skipped(str(path), 0, f"the compressed file is cut short or damaged ({exc}); "
+                          "the rest is not read; download it again")
 
 
-def _read_csv(path: Path, text: str, delimiter: str) -> ReadResult:
-    result = ReadResult()
-    reader = csv.DictReader(text.splitlines(), delimiter=delimiter)
-    fields = {f.strip().lower() for f in (reader.fieldnames or [])}
-    if not fields & {"abstract", "text"}:
+def _unique(path: Path, items: Iterator[Item]) -> Iterator[Paper | Skipped]:
+    """Papers with the first of each id (a hash of it is kept per paper), Skipped for the rest."""
+    seen: set[int] = set()
+    for item in items:
+        if isinstance(item, Skipped):
+            yield item
+            continue
+        key = hash(item.paper.paper_id)
+        if key in seen:
+            yield Skipped(str(path), item.line, f"duplicate id {item.paper.paper_id!r}; kept the first")
+            continue
+        seen.add(key)
+        yield item.paper
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+def _read_csv(path: Path, lines: Lines, delimiter: str = ",") -> Iterator[Item]:
+    reader = csv.reader(lines, delimiter=delimiter)
+    fields = [name.strip().lower() for name in next(reader, [])]
+    if not set(fields) & {"abstract", "text"}:
         raise CorpusError(
             f"{path}:1: the header has no 'abstract' or 'text' column "
-            f"(found: {', '.join(sorted(fields)) or 'nothing'}); add one"
+            f"(found: {', '.join(sorted(set(fields) - {''})) or 'nothing'}); add one"
         )
-    for row in reader:
-        number = reader.line_num
-        if None in row:  # more cells than header columns
-            result.skipped.append(Skipped(str(path), number, "more cells than header columns"))
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Skipped(str(path), start, f"CSV error ({exc})")
             continue
-        rec = {(k or "").strip().lower(): v for k, v in row.items()}
-        paper = _paper(path, number, rec, result.skipped)
-        if paper:
-            result.papers.append(paper)
-    return result
+        if any(cell.strip() for cell in row):
+            yield _csv_row(path, start, fields, row)
 
 
-def _read_blocks(path: Path, text: str) -> ReadResult:
-    """Title line, blank line, abstract paragraph. Short blocks before the first paper are a header."""
-    result = ReadResult()
-    blocks: list[tuple[int, str, int]] = []  # (first line, text, line count)
+def _csv_row(path: Path, line: int, fields: list[str], row: list[str]) -> Item:
+    if len(row) > len(fields):
+        return Skipped(str(path), line, "more cells than header columns")
+    if any(undecodable(cell) for cell in row):
+        return Skipped(str(path), line, NOT_UTF8)
+    return formats.from_generic(path, line, dict(zip(fields, row, strict=False)))
+
+
+def _read_tsv(path: Path, lines: Lines) -> Iterator[Item]:
+    return _read_csv(path, lines, delimiter="\t")
+
+
+# --- the bundled text format ----------------------------------------------------------------------
+
+class _Block(NamedTuple):
+    line: int  # its first line
+    parts: list[str]  # its stripped lines
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.parts)
+
+
+def _blocks(lines: Lines) -> Iterator[_Block]:
+    """Runs of non-blank lines."""
     current: list[str] = []
     start = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
+    for text in lines:
+        if text.strip():
             if not current:
-                start = number
-            current.append(line.strip())
+                start = lines.number
+            current.append(text.strip())
         elif current:
-            blocks.append((start, " ".join(current), len(current)))
+            yield _Block(start, current)
             current = []
     if current:
-        blocks.append((start, " ".join(current), len(current)))
+        yield _Block(start, current)
 
-    def is_abstract(block: str) -> bool:
-        return len(block) >= _MIN_ABSTRACT_CHARS and len(block.split()) >= 12
 
+def _read_blocks(path: Path, lines: Lines) -> Iterator[Item]:
+    """Title line, blank line, abstract paragraph. Short blocks before the first paper are a header."""
     seen_paper = False
-    i = 0
-    while i < len(blocks):
-        line, block, n_lines = blocks[i]
-        nxt = blocks[i + 1][1] if i + 1 < len(blocks) else None
-        if n_lines == 1 and len(block) <= _MAX_TITLE_CHARS and nxt is not None \
-                and is_abstract(nxt) and len(nxt) > len(block):
-            result.papers.append(Paper(stable_id(block), block, nxt))
-            seen_paper = True
-            i += 2
+    pending: _Block | None = None
+    for block in _blocks(lines):
+        if pending is not None and _is_pair(pending, block):
+            yield _block_paper(path, pending, block)
+            seen_paper, pending = True, None
             continue
-        if seen_paper:  # header lines before the first paper are skipped silently
-            reason = ("abstract without a title line" if is_abstract(block)
-                      else "title without an abstract paragraph")
-            result.skipped.append(Skipped(str(path), line, reason))
-        i += 1
-    return result
+        if pending is not None and seen_paper:  # header lines before the first paper are skipped silently
+            yield _orphan(path, pending)
+        pending = block
+    if pending is not None and seen_paper:
+        yield _orphan(path, pending)
 
 
-def _dedupe(path: Path, result: ReadResult) -> ReadResult:
-    seen: dict[str, int] = {}
-    papers: list[Paper] = []
-    for paper in result.papers:
-        if paper.paper_id in seen:
-            result.skipped.append(
-                Skipped(str(path), 0, f"duplicate id {paper.paper_id!r}; kept the first")
-            )
-            continue
-        seen[paper.paper_id] = 1
-        papers.append(paper)
-    result.papers = papers
-    return result
+def _is_abstract(text: str) -> bool:
+    return len(text) >= _MIN_ABSTRACT_CHARS and len(text.split()) >= 12
+
+
+def _is_pair(title: _Block, abstract: _Block) -> bool:
+    return len(title.parts) == 1 and len(title.text) <= _MAX_TITLE_CHARS \
+        and _is_abstract(abstract.text) and len(abstract.text) > len(title.text)
+
+
+def _block_paper(path: Path, title: _Block, abstract: _Block) -> Item:
+    if undecodable(title.text) or undecodable(abstract.text):
+        return Skipped(str(path), title.line, NOT_UTF8)
+    name, text = clean(title.text), clean(abstract.text)
+    if not name:
+        return Skipped(str(path), title.line, "abstract without a title line")
+    return Record(title.line, Paper(stable_id(name), name, text))
+
+
+def _orphan(path: Path, block: _Block) -> Skipped:
+    if _is_abstract(block.text):
+        return Skipped(str(path), block.line, "abstract without a title line")
+    return Skipped(str(path), block.line, "title without an abstract paragraph")
+
+
+_READERS = {"bibtex": formats.read_bibtex, "ris": formats.read_ris, "json": formats.read_json,
+            "csv": _read_csv, "tsv": _read_tsv, "text": _read_blocks}

@@ -1,13 +1,21 @@
-"""The Chroma store: a `chunks` collection (one vector per chunk), a `sentences` collection
-(one vector per abstract sentence, embedded with its title) and a `papers` collection (one
-record per abstract: full text, metadata, content hash, mean chunk vector). We pass our own
-vectors. Chroma is the system of record; `retrieval.Retriever` loads the chunk vectors
-into memory once and searches them exactly, which on 2 cores is faster than querying HNSW
-and then fetching each candidate's chunks."""
+"""The Chroma store, the system of record that every process and client shares.
+
+- `papers`: one record per abstract: the abstract, its metadata (title, authors, year,
+  venue, DOI, arXiv id, URL), content hash, chunk spans, the write's sequence number, and the
+  paper's mean chunk vector as its embedding.
+- `chunks`: one vector per chunk (a run of whole sentences); Chroma's HNSW over them gives the
+  dense candidates. Chunk 0 also carries the paper's sentence vectors (float16, packed), so
+  fetching a candidate's chunks brings everything search scores it with.
+
+Nothing is loaded whole: search asks HNSW for candidates and fetches only their records. The
+collection metadata holds the embedder stamp, the layout version, the generation (changes with
+every write) and the sequence counters that let `catalog.Catalog` read only what changed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import base64
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,12 +27,38 @@ from .types import Chunk, Paper
 
 CHUNKS = "chunks"
 PAPERS = "papers"
-SENTENCES = "sentences"
+LAYOUT = 2  # bump when the stored records change shape
 
 
 @dataclass(frozen=True)
 class ChunkHit(Chunk):
     score: float = 0.0  # cosine similarity
+
+
+@dataclass(frozen=True)
+class Record:
+    """A stored paper with its vectors: what search scores a candidate with."""
+
+    paper: Paper
+    chunks: tuple[tuple[int, int], ...]  # chunk spans in the abstract
+    chunk_vectors: np.ndarray  # (chunks, dim) float32
+    sentence_vectors: np.ndarray  # (sentences, dim) float32, in sentence order
+
+    def chunk(self, number: int, score: float = 0.0) -> ChunkHit:
+        start, end = self.chunks[number]
+        return ChunkHit(self.paper.paper_id, self.paper.title, number,
+                        self.paper.abstract[start:end], start, end, score)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What ingest hands to `upsert` for one paper."""
+
+    paper: Paper
+    content_hash: str
+    chunks: Sequence[Chunk]
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
 
 
 class ChromaIndex:
@@ -35,7 +69,6 @@ class ChromaIndex:
         self._client = None
         self._chunks = None
         self._papers = None
-        self._sentences = None
         self.written: str | None = None  # the generation this process's last write set
 
     # -- connection -------------------------------------------------------------------------
@@ -69,8 +102,15 @@ class ChromaIndex:
             CHUNKS, configuration=config, embedding_function=None)
         self._papers = self._client.get_or_create_collection(
             PAPERS, configuration=config, embedding_function=None)
-        self._sentences = self._client.get_or_create_collection(
-            SENTENCES, configuration=config, embedding_function=None)
+        if "sentences" in {c.name for c in self._client.list_collections()}:
+            raise IndexError_(
+                f"the index in {self.where()} was built by an older version of the assistant; "
+                "ingest your corpus again into a fresh --data-dir (or delete this one)")
+
+    def where(self) -> str:
+        if self.settings.chroma_host:
+            return f"the Chroma server {self.settings.chroma_host}:{self.settings.chroma_port}"
+        return str(self.settings.data_dir)
 
     @property
     def chunks(self):
@@ -82,11 +122,6 @@ class ChromaIndex:
         self._connect()
         return self._papers
 
-    @property
-    def sentences(self):
-        self._connect()
-        return self._sentences
-
     # -- the embedder stamp ---------------------------------------------------------------
     def stamp(self) -> dict:
         return dict(self.chunks.metadata or {})
@@ -96,28 +131,39 @@ class ChromaIndex:
         built_with = self.stamp().get("embedder")
         if built_with is None:
             if writing:
-                self.chunks.modify(metadata={"embedder": name})
+                self.chunks.modify(metadata={"embedder": name, "layout": LAYOUT})
             return
         if built_with != name:
             raise EmbedderMismatchError(
-                f"the index in {self.settings.data_dir} was built with embedder {built_with!r} "
+                f"the index in {self.where()} was built with embedder {built_with!r} "
                 f"but {name!r} is configured; set ASSISTANT_EMBEDDER back to {built_with!r}, or "
                 "use a fresh --data-dir and ingest again"
             )
 
-    # -- the generation: changes with every write, seen by every process and client ---------
-    def generation(self) -> str:
-        """The stored generation, read afresh (another process or client may have written)."""
+    # -- the generation and sequence: seen by every process and client --------------------
+    def state(self) -> dict:
+        """The stored counters, read afresh (another process or client may have written):
+        `generation` changes with every write, `seq` numbers writes, `deleted` is the `seq` of
+        the last delete, `source` identifies this store."""
         self._connect()
-        return str((self._client.get_collection(PAPERS).metadata or {}).get("generation", ""))
+        meta = self._client.get_collection(PAPERS).metadata or {}
+        return {"generation": str(meta.get("generation", "")), "seq": int(meta.get("seq", 0)),
+                "deleted": int(meta.get("deleted", 0)), "source": str(self.papers.id)}
 
-    def bump(self) -> None:
-        """Mark a write, so that other processes reload what they derived from the index."""
+    def generation(self) -> str:
+        return self.state()["generation"]
+
+    def _set_state(self, **changes) -> None:
         import uuid
 
         meta = dict(self._client.get_collection(PAPERS).metadata or {})
+        meta.update(changes)
         meta["generation"] = self.written = uuid.uuid4().hex
         self.papers.modify(metadata=meta)
+
+    def bump(self) -> None:
+        """Mark a write, so that other processes reload what they derived from the index."""
+        self._set_state()
 
     def reconnect(self) -> None:
         """Reopen embedded Chroma after another process wrote to it: its local client keeps
@@ -132,75 +178,59 @@ class ChromaIndex:
         self._connect()
 
     # -- writes ---------------------------------------------------------------------------
-    def paper_hashes(self) -> dict[str, tuple[str, int]]:
-        """paper_id -> (content hash, number of chunks) for every stored paper."""
+    def hashes(self, paper_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """paper_id -> (content hash, number of chunks) for those of `paper_ids` stored."""
         out: dict[str, tuple[str, int]] = {}
-        total = self.papers.count()
-        step = 5000
-        for offset in range(0, total, step):
-            got = self.papers.get(include=["metadatas"], limit=step, offset=offset)
+        ids = list(dict.fromkeys(paper_ids))
+        for batch in _batches(len(ids), 1000):
+            got = self.papers.get(ids=ids[batch], include=["metadatas"])
             for pid, meta in zip(got["ids"], got["metadatas"], strict=True):
                 out[pid] = (str(meta.get("hash", "")), int(meta.get("n_chunks", 0)))
         return out
 
-    def upsert(
-        self,
-        papers: Sequence[tuple[Paper, str, list[Chunk]]],
-        chunk_vectors: Sequence[list[float]],
-        old_counts: dict[str, int],
-        sentences: Sequence[tuple[str, list[str]]] = (),
-        sentence_vectors: Sequence[list[float]] = (),
-    ) -> None:
-        """Store papers with their chunks (vectors in chunk order) and drop stale chunks;
-        `sentences` holds (paper id, sentence texts) with vectors in the same order."""
-        ids, docs, metas = [], [], []
+    def upsert(self, written: Sequence[Written], old_counts: dict[str, int]) -> None:
+        """Store papers with their chunk and sentence vectors, and drop stale chunks. The
+        papers get the next sequence number; the counter moves once they are stored."""
+        seq = self.state()["seq"] + 1
+        ids, metas, vectors = [], [], []
         p_ids, p_docs, p_metas, p_vecs = [], [], [], []
         stale: list[str] = []
-        cursor = 0
-        for paper, content_hash, chunks in papers:
-            vectors = chunk_vectors[cursor:cursor + len(chunks)]
-            cursor += len(chunks)
-            for chunk in chunks:
+        for w in written:
+            pid = w.paper.paper_id
+            for chunk, vector in zip(w.chunks, w.chunk_vectors, strict=True):
+                meta = {"paper_id": pid, "number": chunk.number}
+                if w.paper.year is not None:
+                    meta["year"] = w.paper.year
+                if chunk.number == 0:
+                    meta["sentences"] = pack(w.sentence_vectors)
                 ids.append(chunk.chunk_id)
-                docs.append(chunk.text)
-                metas.append({"paper_id": paper.paper_id, "title": paper.title,
-                              "number": chunk.number, "start": chunk.start, "end": chunk.end})
-            p_ids.append(paper.paper_id)
-            p_docs.append(paper.abstract)
-            p_metas.append(_paper_meta(paper, content_hash, len(chunks)))
-            p_vecs.append(_mean(vectors))
-            old = old_counts.get(paper.paper_id, 0)
-            stale += [f"{paper.paper_id}::{n}" for n in range(len(chunks), old)]
-        vectors = list(chunk_vectors)
-        for batch in _batches(len(ids), self._max_batch()):
-            self.chunks.upsert(ids=ids[batch], documents=docs[batch], metadatas=metas[batch],
-                               embeddings=vectors[batch])
-        for batch in _batches(len(p_ids), self._max_batch()):
+                metas.append(meta)
+                vectors.append(vector)
+            p_ids.append(pid)
+            p_docs.append(w.paper.abstract)
+            p_metas.append(_paper_meta(w, seq))
+            p_vecs.append(_unit(np.mean(w.chunk_vectors, axis=0)))
+            stale += [f"{pid}::{n}" for n in range(len(w.chunks), old_counts.get(pid, 0))]
+        size = self._max_batch()
+        for batch in _batches(len(ids), size):
+            self.chunks.upsert(ids=ids[batch], metadatas=metas[batch],
+                               embeddings=np.asarray(vectors[batch], dtype=np.float32))
+        for batch in _batches(len(p_ids), size):
             self.papers.upsert(ids=p_ids[batch], documents=p_docs[batch],
-                               metadatas=p_metas[batch], embeddings=p_vecs[batch])
+                               metadatas=p_metas[batch],
+                               embeddings=np.asarray(p_vecs[batch], dtype=np.float32))
         if stale:
             self.chunks.delete(ids=stale)
-        replaced = [pid for pid in p_ids if pid in old_counts]
-        if replaced:
-            self.sentences.delete(where={"paper_id": {"$in": replaced}})
-        s_ids, s_docs, s_metas = [], [], []
-        for pid, texts in sentences:
-            for n, text in enumerate(texts):
-                s_ids.append(f"{pid}::s{n}")
-                s_docs.append(text)
-                s_metas.append({"paper_id": pid, "number": n})
-        s_vecs = list(sentence_vectors)
-        for batch in _batches(len(s_ids), self._max_batch()):
-            self.sentences.upsert(ids=s_ids[batch], documents=s_docs[batch],
-                                  metadatas=s_metas[batch], embeddings=s_vecs[batch])
+        self._set_state(seq=seq)
 
     def delete(self, paper_ids: Iterable[str]) -> None:
         paper_ids = list(paper_ids)
         if not paper_ids:
             return
         self.chunks.delete(where={"paper_id": {"$in": paper_ids}})
-        self.sentences.delete(where={"paper_id": {"$in": paper_ids}})
         self.papers.delete(ids=paper_ids)
+        seq = self.state()["seq"] + 1
+        self._set_state(seq=seq, deleted=seq)
 
     def _max_batch(self) -> int:
         try:
@@ -212,83 +242,114 @@ class ChromaIndex:
     def count(self) -> int:
         return self.papers.count()
 
-    def all_papers(self) -> tuple[list[str], list[str], list[dict]]:
-        """(ids, 'title + abstract' texts, metadatas) of every stored paper, in id order."""
-        ids: list[str] = []
-        texts: list[str] = []
-        metas: list[dict] = []
-        total = self.papers.count()
-        for offset in range(0, total, 5000):
-            got = self.papers.get(include=["metadatas", "documents"], limit=5000, offset=offset)
-            for pid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"], strict=True):
-                ids.append(pid)
-                texts.append(f"{meta.get('title', '')}\n{doc or ''}")
-                metas.append(dict(meta))
-        order = sorted(range(len(ids)), key=ids.__getitem__)
-        return [ids[i] for i in order], [texts[i] for i in order], [metas[i] for i in order]
+    def ids(self) -> set[str]:
+        """Every stored paper id."""
+        out: set[str] = set()
+        for offset in range(0, self.papers.count(), 20000):
+            out.update(self.papers.get(include=[], limit=20000, offset=offset)["ids"])
+        return out
 
-    def all_chunks(self) -> tuple[list[ChunkHit], np.ndarray]:
-        """Every stored chunk (score left at 0) with its vector (a float32 row each)."""
-        hits: list[ChunkHit] = []
-        vectors: list[np.ndarray] = []
-        total = self.chunks.count()
-        for offset in range(0, total, 5000):
-            got = self.chunks.get(include=["metadatas", "documents", "embeddings"], limit=5000,
+    def changed_since(self, seq: int, page: int = 2000) -> Iterator[list[Paper]]:
+        """The papers written after sequence number `seq`, a page at a time."""
+        where = {"seq": {"$gt": seq}}
+        offset = 0
+        while True:
+            got = self.papers.get(where=where, include=["metadatas", "documents"], limit=page,
                                   offset=offset)
-            for meta, doc in zip(got["metadatas"], got["documents"], strict=True):
-                hits.append(ChunkHit(str(meta["paper_id"]), str(meta["title"]),
-                                     int(meta["number"]), doc, int(meta["start"]), int(meta["end"])))
-            vectors.append(_rows(got["embeddings"]))
-        return hits, _stack(vectors)
+            if not got["ids"]:
+                return
+            yield [_paper(pid, meta, doc) for pid, meta, doc in
+                   zip(got["ids"], got["metadatas"], got["documents"], strict=True)]
+            offset += len(got["ids"])
 
-    def all_sentences(self) -> tuple[list[tuple[str, int]], np.ndarray]:
-        """(paper id, sentence number) of every stored sentence, and their vectors."""
-        owners: list[tuple[str, int]] = []
-        vectors: list[np.ndarray] = []
-        total = self.sentences.count()
-        for offset in range(0, total, 5000):
-            got = self.sentences.get(include=["metadatas", "embeddings"], limit=5000,
-                                     offset=offset)
-            owners += [(str(m["paper_id"]), int(m["number"])) for m in got["metadatas"]]
-            vectors.append(_rows(got["embeddings"]))
-        return owners, _stack(vectors)
+    def nearest_chunks(self, vector: np.ndarray, n: int, where: dict | None = None
+                       ) -> list[tuple[str, float]]:
+        """(paper id, cosine) of the `n` nearest chunks by Chroma's HNSW, nearest first."""
+        n = min(n, self.chunks.count())
+        if n < 1:
+            return []
+        got = self.chunks.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                                n_results=n, where=where, include=["distances"])
+        return [(cid.rpartition("::")[0], 1.0 - float(d))
+                for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)]
+
+    def records(self, paper_ids: Sequence[str]) -> dict[str, Record]:
+        """The stored papers among `paper_ids`, with their chunk and sentence vectors."""
+        ids = list(dict.fromkeys(paper_ids))
+        if not ids:
+            return {}
+        got = self.papers.get(ids=ids, include=["metadatas", "documents"])
+        papers = {pid: (_paper(pid, meta, doc), _spans(str(meta.get("spans", ""))))
+                  for pid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"],
+                                            strict=True)}
+        rows: dict[str, list[tuple[int, np.ndarray, dict]]] = {}
+        for batch in _batches(len(ids), 500):
+            got = self.chunks.get(where={"paper_id": {"$in": ids[batch]}},
+                                  include=["metadatas", "embeddings"])
+            for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
+                rows.setdefault(str(meta["paper_id"]), []).append(
+                    (int(meta["number"]), vector, meta))
+        out = {}
+        for pid, (paper, spans) in papers.items():
+            chunks = sorted(rows.get(pid, []), key=lambda r: r[0])
+            if not chunks or len(spans) != len(chunks):
+                continue  # being rewritten by another process: skipped this once
+            vectors = np.asarray([c[1] for c in chunks], dtype=np.float32)
+            out[pid] = Record(paper, tuple(spans), vectors,
+                              unpack(str(chunks[0][2].get("sentences", "")), vectors.shape[1]))
+        return out
 
     def get_papers(self, paper_ids: Sequence[str]) -> dict[str, Paper]:
         if not paper_ids:
             return {}
         got = self.papers.get(ids=list(paper_ids), include=["metadatas", "documents"])
-        out = {}
-        for pid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"], strict=True):
-            authors = tuple(a for a in str(meta.get("authors", "")).split("; ") if a)
-            year = meta.get("year")
-            out[pid] = Paper(pid, str(meta.get("title", pid)), doc or "", authors,
-                             int(year) if year is not None else None, meta.get("url") or None)
-        return out
+        return {pid: _paper(pid, meta, doc)
+                for pid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"],
+                                          strict=True)}
 
 
-def _rows(embeddings) -> np.ndarray:
-    return np.asarray(embeddings, dtype=np.float32).reshape(len(embeddings), -1)
+_OPTIONAL = ("year", "url", "venue", "doi", "arxiv_id")
 
 
-def _stack(parts: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.zeros((0, 1), dtype=np.float32)
-
-
-def _paper_meta(paper: Paper, content_hash: str, n_chunks: int) -> dict:
-    meta: dict = {"title": paper.title, "hash": content_hash, "n_chunks": n_chunks,
-                  "authors": "; ".join(paper.authors)}
-    if paper.year is not None:
-        meta["year"] = paper.year
-    if paper.url:
-        meta["url"] = paper.url
+def _paper_meta(w: Written, seq: int) -> dict:
+    meta: dict = {"title": w.paper.title, "hash": w.content_hash, "n_chunks": len(w.chunks),
+                  "authors": "; ".join(w.paper.authors), "seq": seq,
+                  "spans": ",".join(f"{c.start}:{c.end}" for c in w.chunks)}
+    for key in _OPTIONAL:
+        value = getattr(w.paper, key)
+        if value not in (None, ""):
+            meta[key] = value
     return meta
 
 
-def _mean(vectors: Sequence[list[float]]) -> list[float]:
-    dim = len(vectors[0])
-    total = [sum(v[i] for v in vectors) for i in range(dim)]
-    norm = sum(x * x for x in total) ** 0.5 or 1.0
-    return [x / norm for x in total]
+def _paper(pid: str, meta: dict, doc: str | None) -> Paper:
+    authors = tuple(a for a in str(meta.get("authors", "")).split("; ") if a)
+    year = meta.get("year")
+    extra = {key: (str(meta[key]) if meta.get(key) else None) for key in _OPTIONAL[1:]}
+    return Paper(pid, str(meta.get("title", pid)), doc or "", authors,
+                 int(year) if year is not None else None, **extra)
+
+
+def _spans(meta_spans: str) -> list[tuple[int, int]]:
+    return [(int(a), int(b)) for a, _, b in (part.partition(":")
+                                             for part in meta_spans.split(",") if part)]
+
+
+def pack(vectors: np.ndarray) -> str:
+    """Vectors as float16 in base64: a Chroma metadata value."""
+    return base64.b64encode(np.asarray(vectors, dtype="<f2").tobytes()).decode("ascii")
+
+
+def unpack(text: str, dim: int = 0) -> np.ndarray:
+    raw = np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float32) if text else \
+        np.zeros(0, dtype=np.float32)
+    dim = dim or (384 if raw.size % 384 == 0 else raw.size)
+    return raw.reshape(-1, dim) if raw.size else np.zeros((0, max(dim, 1)), dtype=np.float32)
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm else vector
 
 
 def _batches(n: int, size: int) -> Iterable[slice]:

@@ -1,18 +1,18 @@
-"""Ingest: read files, chunk, embed only what changed, upsert into the index."""
+"""Ingest: stream files, chunk, embed only what changed, upsert into the index."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .chunking import chunk_paper, split_sentences
-from .corpus import read_corpus
+from .corpus import iter_corpus, no_paper_error
 from .embedding import Document, Embedder, embed_documents
 from .errors import CorpusError
-from .index import ChromaIndex
+from .index import ChromaIndex, Written
 from .settings import Settings
 from .types import IngestReport, Paper, Skipped
 
@@ -22,8 +22,8 @@ _GROUP = 64  # papers embedded and written together; an interrupted ingest keeps
 
 def content_hash(paper: Paper, settings: Settings, embedder_name: str) -> str:
     """Changes when the paper, the chunking or the embedder changes."""
-    payload = json.dumps([paper.title, paper.abstract, list(paper.authors), paper.year, paper.url,
-                          settings.chunk_size, settings.chunk_overlap, embedder_name,
+    payload = json.dumps([*dataclasses.astuple(paper), settings.chunk_size,
+                          settings.chunk_overlap, embedder_name,
                           "sentences" if settings.sentence_weight else ""])
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()
 
@@ -41,6 +41,30 @@ def _cut(paper: Paper, limit: int, path: str, report: IngestReport) -> Paper:
     return dataclasses.replace(paper, abstract=paper.abstract[:end])
 
 
+def _papers(paths: list[Path], settings: Settings, report: IngestReport | None
+            ) -> Iterator[Paper]:
+    """The papers of the files, streamed, cut to `max_abstract_chars`, each id once (a
+    repeat across files is skipped); `report` (when given) hears the skipped and cut ones."""
+    seen: set[str] = set()
+    for path in paths:
+        found = False
+        skipped: list[Skipped] = []
+        for item in iter_corpus(path):  # CorpusError for an unreadable file, before any write
+            if isinstance(item, Skipped):
+                skipped.append(item)
+            elif item.paper_id in seen:
+                skipped.append(Skipped(str(path), 0, f"duplicate id {item.paper_id!r} across files"))
+            else:
+                seen.add(item.paper_id)
+                found = True
+                yield _cut(item, settings.max_abstract_chars, str(path),
+                           report or IngestReport())
+        if report is not None:
+            if not found:
+                raise no_paper_error(path, skipped)
+            report.skipped += skipped
+
+
 def ingest(
     index: ChromaIndex,
     embedder: Embedder,
@@ -48,64 +72,66 @@ def ingest(
     paths: Iterable[str | Path],
     progress: Progress | None = None,
 ) -> IngestReport:
+    """Two streamed passes: the first reads every file and compares content hashes with the
+    index (nothing is written if a file is unreadable or holds no paper), the second embeds
+    and writes the new and changed papers a group at a time. Memory stays bounded by the
+    group, whatever the files' size."""
     report = IngestReport()
-    papers: list[Paper] = []
-    seen: set[str] = set()
     paths = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
     if not paths:
-        raise CorpusError("no corpus file given; pass one or more .txt, .jsonl or .csv files")
-    for path in paths:
-        result = read_corpus(path)  # raises CorpusError for unreadable files: nothing is written
-        report.skipped += result.skipped
-        for paper in result.papers:
-            if paper.paper_id in seen:
-                report.skipped.append(Skipped(str(path), 0,
-                                              f"duplicate id {paper.paper_id!r} across files"))
-                continue
-            seen.add(paper.paper_id)
-            papers.append(_cut(paper, settings.max_abstract_chars, str(path), report))
+        raise CorpusError("no corpus file given; pass one or more corpus files")
+    digests: dict[str, str] = {}
+    for paper in _papers(paths, settings, report):
+        digests[paper.paper_id] = content_hash(paper, settings, embedder.name)
 
     index.check_embedder(embedder.name, writing=True)
-    stored = index.paper_hashes()
-    todo: list[tuple[Paper, str, bool]] = []
-    for paper in papers:
-        digest = content_hash(paper, settings, embedder.name)
-        old = stored.get(paper.paper_id)
-        if old and old[0] == digest:
-            report.unchanged += 1
-        else:
-            todo.append((paper, digest, old is not None))
-
+    ids = list(digests)
+    stored: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(ids), 1000):
+        stored.update(index.hashes(ids[start:start + 1000]))
+    todo = {pid for pid, digest in digests.items() if stored.get(pid, ("",))[0] != digest}
+    report.unchanged = len(digests) - len(todo)
     old_counts = {pid: count for pid, (_, count) in stored.items()}
     if progress:
         progress(0, len(todo))
-    for start in range(0, len(todo), _GROUP):
-        group = todo[start:start + _GROUP]
-        entries = []
-        docs: list[Document] = []
-        sents: list[tuple[str, list[str]]] = []
-        for paper, digest, _ in group:
-            chunks = chunk_paper(paper, settings.chunk_size, settings.chunk_overlap)
-            entries.append((paper, digest, chunks))
-            bounds = split_sentences(paper.abstract)
-            kept = bounds if settings.sentence_weight else []
-            if kept:
-                sents.append((paper.paper_id, [paper.abstract[s:e] for s, e in kept]))
-            docs.append(Document(paper.title, paper.abstract, bounds,
-                                 [(c.start, c.end) for c in chunks] + kept))
-        matrices = embed_documents(embedder, docs)  # each abstract in one pass
-        n_chunks = [len(c) for _, _, c in entries]
-        chunk_vectors = [row for m, n in zip(matrices, n_chunks, strict=True) for row in m[:n]]
-        sent_vectors = [row for m, n in zip(matrices, n_chunks, strict=True) for row in m[n:]]
-        index.upsert(entries, [v.tolist() for v in chunk_vectors], old_counts,
-                     sents, [v.tolist() for v in sent_vectors])
-        report.chunks_embedded += len(chunk_vectors)
-        report.sentences_embedded += len(sent_vectors)
-        for _, _, existed in group:
-            if existed:
-                report.updated += 1
-            else:
-                report.added += 1
+    group: list[Paper] = []
+    done = 0
+    for paper in _papers(paths, settings, None):
+        if paper.paper_id in todo:
+            group.append(paper)
+        if len(group) == _GROUP:
+            done += _write(index, embedder, settings, group, digests, old_counts, report)
+            group = []
+            if progress:
+                progress(done, len(todo))
+    if group:
+        done += _write(index, embedder, settings, group, digests, old_counts, report)
         if progress:
-            progress(min(start + _GROUP, len(todo)), len(todo))
+            progress(done, len(todo))
     return report
+
+
+def _write(index: ChromaIndex, embedder: Embedder, settings: Settings, group: list[Paper],
+           digests: dict[str, str], old_counts: dict[str, int], report: IngestReport) -> int:
+    """Embed a group of papers, each abstract in one pass, and store them."""
+    docs: list[Document] = []
+    chunked = []
+    for paper in group:
+        chunks = chunk_paper(paper, settings.chunk_size, settings.chunk_overlap)
+        bounds = split_sentences(paper.abstract)
+        kept = bounds if settings.sentence_weight else []
+        chunked.append((chunks, len(kept)))
+        docs.append(Document(paper.title, paper.abstract, bounds,
+                             [(c.start, c.end) for c in chunks] + kept))
+    matrices = embed_documents(embedder, docs)
+    written = [Written(paper, digests[paper.paper_id], chunks, m[:len(chunks)], m[len(chunks):])
+               for paper, (chunks, _), m in zip(group, chunked, matrices, strict=True)]
+    index.upsert(written, old_counts)
+    for w, (chunks, n_sentences) in zip(written, chunked, strict=True):
+        report.chunks_embedded += len(chunks)
+        report.sentences_embedded += n_sentences
+        if w.paper.paper_id in old_counts:
+            report.updated += 1
+        else:
+            report.added += 1
+    return len(group)

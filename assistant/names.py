@@ -13,7 +13,7 @@ merely mentioned ("the latest GPT-3 language model") is not the paper's.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .text import TOKEN
 
@@ -85,17 +85,23 @@ class NameIndex:
         self._phrases: dict[str, set[str]] = {}
 
     def build(self, papers: Iterable[tuple[str, str, str]]) -> None:
-        """papers: (paper id, title, abstract). A name identifies a paper when at most two
-        papers introduce it and at most 1% of the corpus (at least 2 papers) mentions it:
-        "COVID-19: ..." in a corpus of COVID papers names no single paper."""
-        self._single, self._phrases = {}, {}
+        """papers: (paper id, title, abstract)."""
         papers = list(papers)
         mentions: dict[str, int] = {}
         for _, title, abstract in papers:
             for token in {t.lower() for t in TOKEN.findall(f"{title} {abstract}")}:
                 mentions[token] = mentions.get(token, 0) + 1
-        limit = max(2, _MAX_SHARE * len(papers))
-        owned = {pid: paper_names(title, abstract) for pid, title, abstract in papers}
+        self.fill({pid: paper_names(title, abstract) for pid, title, abstract in papers},
+                  lambda token: mentions.get(token, 0), len(papers))
+
+    def fill(self, owned: dict[str, set[str]], mentions: Callable[[str], int],
+             n_papers: int) -> None:
+        """owned: each paper's names; mentions(lower-case token): how many papers use it. A
+        name identifies a paper when at most two papers introduce it and at most 1% of the
+        corpus (at least 2 papers) mentions it: "COVID-19: ..." in a corpus of COVID papers
+        names no single paper."""
+        self._single, self._phrases = {}, {}
+        limit = max(2, _MAX_SHARE * n_papers)
         owners: dict[str, int] = {}
         for own in owned.values():
             for name in own:
@@ -104,7 +110,7 @@ class NameIndex:
             for name in own:
                 tokens = [t.lower() for t in TOKEN.findall(name)]
                 if owners[name] > _MAX_OWNERS or \
-                        min((mentions.get(t, 0) for t in tokens), default=0) > limit:
+                        min((mentions(t) for t in tokens), default=0) > limit:
                     continue
                 if len(tokens) == 1 and " " not in name:
                     self._single.setdefault(name, set()).add(pid)

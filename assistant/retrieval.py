@@ -1,8 +1,8 @@
-"""Hybrid retrieval: dense passages (Chroma) and BM25 (bm25s), fused at the paper level.
+"""Hybrid retrieval: dense passages (Chroma) and BM25 (the catalog), fused at the paper level.
 
-1. candidates: the papers of the best dense chunks, and the best BM25 papers;
-2. every candidate gets both scores: dense = cosine of its best chunk, computed from the stored
-   chunk vectors; lexical = its BM25 score;
+1. candidates: the papers of the nearest chunks (Chroma's HNSW), and the best BM25 papers;
+2. every candidate's record is fetched and it gets both scores: dense = cosine of its best
+   chunk, from its stored chunk vectors; lexical = its BM25 score;
 3. fusion (`settings.fusion`): "zscore" (default) standardises each signal over the candidates
    and adds them, weighted: the best chunk, BM25, the best single sentence (embedded with the
    title) and query-term coverage (the idf share of the question's words the paper has);
@@ -13,22 +13,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from .catalog import Catalog
 from .embedding import Embedder, unit
 from .errors import ConfigError
-from .index import ChromaIndex, ChunkHit
-from .lexical import LexicalIndex, tokenize
-from .names import NameIndex
+from .index import ChromaIndex, Record
 from .settings import Settings
+from .text import tokenize
 from .types import Source
 
 MODES = ("hybrid", "dense", "bm25")
+_CACHE = 2000  # records kept from earlier searches
 # Relevance = logistic(b0 + b1 * dense cosine + b2 * lexical coverage), fitted on the bundled
 # question set (40 answerable, 26 out-of-corpus questions; leave-one-out: 0 false declines,
 # 3 false answers). Lexical coverage: the paper's BM25 score per query term, over ln(1 + N).
@@ -69,65 +69,34 @@ class Filters:
         return True
 
 
-def fingerprint(hashes: dict[str, tuple[str, int]]) -> str:
-    digest = hashlib.sha1()
-    for pid in sorted(hashes):
-        digest.update(f"{pid}\0{hashes[pid][0]}\n".encode())
-    return digest.hexdigest()
-
-
 class Retriever:
-    """Searches one index; keeps the BM25 index in step with what Chroma holds."""
+    """Searches one index: dense candidates from Chroma's HNSW, BM25 from the catalog, and
+    each candidate scored from its fetched record (chunk and sentence vectors)."""
 
     def __init__(self, index: ChromaIndex, embedder: Embedder, settings: Settings) -> None:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self.lexical = LexicalIndex(Path(settings.data_dir) / "bm25", k1=settings.bm25_k1,
-                                    b=settings.bm25_b, title_boost=settings.bm25_title_boost)
-        self._meta: dict[str, dict] = {}
-        self.names = NameIndex()
-        self._position: dict[str, int] = {}
-        self._generation: str | None = None  # of the index when last loaded
-        # every chunk vector in memory: exact dense search by one matrix product
-        self._chunks: list[ChunkHit] = []
-        self._matrix = np.zeros((0, 1), dtype=np.float32)
-        self._rows: dict[str, list[int]] = {}
-        self._sent_matrix = np.zeros((0, 1), dtype=np.float32)
-        self._sent_rows: dict[str, list[int]] = {}
+        self.lexical = Catalog(Path(settings.data_dir) / "catalog", k1=settings.bm25_k1,
+                               b=settings.bm25_b, title_boost=settings.bm25_title_boost)
+        self._generation: str | None = None  # of the index when last synced
         self._recent: dict[str, np.ndarray] = {}
+        self._records: dict[str, Record] = {}  # recently fetched, cleared on any change
 
-    # -- keeping BM25 in step -----------------------------------------------------------------
+    @property
+    def names(self):
+        return self.lexical.names
+
     def refresh(self) -> None:
-        """Load what search needs when the index changed since the last load (in this process
-        or any other: the index's generation tells), rebuilding BM25 if it is stale."""
+        """Follow the index: after a write by any process (its generation tells), reopen
+        embedded Chroma if another process wrote, and sync the catalog."""
         generation = self.index.generation()
         if generation == self._generation:
             return
         if self._generation is not None and generation != self.index.written:
             self.index.reconnect()  # another process wrote
-        s = self.settings
-        current = fingerprint(self.index.paper_hashes())
-        ids, texts, metas = self.index.all_papers()
-        if not self.lexical.load() or self.lexical.fingerprint != current:
-            extra = s.bm25_title_boost - 1
-            self.lexical.build(ids, [f"{(m.get('title', '') + ' ') * extra}{t}"
-                                     for t, m in zip(texts, metas, strict=True)], current)
-        self._meta = dict(zip(ids, metas, strict=True))
-        self.names.build((pid, str(m.get("title", "")), t.partition("\n")[2])
-                         for pid, t, m in zip(ids, texts, metas, strict=True))
-        self._position = {pid: i for i, pid in enumerate(self.lexical.ids)}
-        chunks, vectors = self.index.all_chunks()
-        self._chunks = chunks
-        self._matrix = _matrix(vectors)
-        self._rows = {}
-        for row, chunk in enumerate(chunks):
-            self._rows.setdefault(chunk.paper_id, []).append(row)
-        owners, sent_vectors = self.index.all_sentences() if s.sentence_weight else ([], [])
-        self._sent_matrix = _matrix(sent_vectors)
-        self._sent_rows = {}
-        for row in sorted(range(len(owners)), key=owners.__getitem__):
-            self._sent_rows.setdefault(owners[row][0], []).append(row)  # in sentence order
+        self.lexical.sync(self.index)
+        self._records = {}
         self._generation = generation
 
     def named(self, query: str) -> list[str]:
@@ -135,69 +104,66 @@ class Retriever:
         self.refresh()
         return self.names.named_in(query)
 
+    def records(self, paper_ids: list[str]) -> dict[str, Record]:
+        """The stored records of the papers, from a cache of the last `_CACHE` fetched."""
+        missing = [pid for pid in paper_ids if pid not in self._records]
+        fetched = self.index.records(missing) if missing else {}
+        out = {pid: fetched.get(pid) or self._records.get(pid) for pid in paper_ids}
+        self._records.update(fetched)
+        while len(self._records) > _CACHE:
+            self._records.pop(next(iter(self._records)))
+        return {pid: rec for pid, rec in out.items() if rec is not None}
+
     # -- search -------------------------------------------------------------------------------
     def search(self, query: str, k: int, *, mode: str = "hybrid", filters: Filters | None = None,
                diversify: bool = False) -> list[Source]:
         if mode not in MODES:
             raise ConfigError(f"search mode {mode!r} is not one of {', '.join(MODES)}")
         query = " ".join(query.split())
-        if not query or k < 1 or self.index.count() == 0:
+        if not query or k < 1:
             return []
         self.refresh()
+        if not len(self.lexical):
+            return []
         s = self.settings
         allowed = None
         if filters:
-            allowed = {pid for pid, meta in self._meta.items() if filters.matches(pid, meta)}
+            allowed = self.lexical.allowed(filters.year_min, filters.year_max, filters.authors,
+                                           filters.paper_ids)
             if not allowed:
                 return []
         depth = max(s.candidates, k * 3)
         vector = self._query_vector(query)
 
-        chunk_scores = self._matrix @ vector if len(self._chunks) else np.zeros(0)
-        if allowed is not None and chunk_scores.size:
-            keep = np.fromiter((c.paper_id in allowed for c in self._chunks), dtype=bool,
-                               count=len(self._chunks))
-            chunk_scores = np.where(keep, chunk_scores, -np.inf)
         candidates: dict[str, None] = {}
-        if mode in ("hybrid", "dense") and chunk_scores.size:
-            n = min(depth * 3, chunk_scores.size)
-            rows = np.argpartition(-chunk_scores, n - 1)[:n]
-            for row in rows[np.argsort(-chunk_scores[rows], kind="stable")]:
-                if np.isfinite(chunk_scores[row]):
-                    candidates.setdefault(self._chunks[row].paper_id)
+        if mode in ("hybrid", "dense"):
+            where = {"paper_id": {"$in": sorted(allowed)}} if allowed is not None else None
+            for pid, _ in self.index.nearest_chunks(vector, depth * 3, where):
+                candidates.setdefault(pid)
                 if len(candidates) >= depth:
                     break
         lexical = self.lexical.scores(query)
         if mode in ("hybrid", "bm25") and lexical.size:
-            order = np.argsort(-lexical)
             taken = 0
-            for i in order:
+            for i in np.argsort(-lexical, kind="stable"):
                 if lexical[i] <= 0 or taken >= depth:
                     break
                 pid = self.lexical.ids[i]
                 if allowed is None or pid in allowed:
                     candidates.setdefault(pid)
                     taken += 1
-        if not candidates:
+        records = self.records(list(candidates))
+        ids = [pid for pid in candidates if pid in records]
+        if not ids:
             return []
-
-        # candidates are all allowed papers, so their chunk scores are finite
-        best: dict[str, ChunkHit] = {}
-        for pid in candidates:
-            rows = self._rows.get(pid, [])
-            if not rows:
-                continue
-            top_row = max(rows, key=lambda r: chunk_scores[r])
-            c = self._chunks[top_row]
-            best[pid] = ChunkHit(c.paper_id, c.title, c.number, c.text, c.start, c.end,
-                                 float(chunk_scores[top_row]))
-        ids = [pid for pid in candidates if pid in best]
-        paper_vecs = np.stack([unit(self._matrix[self._rows[pid]].mean(axis=0)) for pid in ids])
-        lex = np.array([lexical[self._position[pid]] if pid in self._position else 0.0
-                        for pid in ids], dtype=np.float32)
+        chunk_scores = [records[pid].chunk_vectors @ vector for pid in ids]
+        best = {pid: records[pid].chunk(int(np.argmax(c)), float(np.max(c)))
+                for pid, c in zip(ids, chunk_scores, strict=True)}
+        paper_vecs = np.stack([unit(records[pid].chunk_vectors.mean(axis=0)) for pid in ids])
+        lex = self._at(lexical, ids)
         best_chunk = np.array([best[pid].score for pid in ids], dtype=np.float32)
         dense = self._dense(best_chunk, paper_vecs, vector)
-        extra = self._extra(ids, query, vector, best_chunk) if mode == "hybrid" else []
+        extra = self._extra(ids, records, query, vector, best_chunk) if mode == "hybrid" else []
         fused = self._fuse(dense, lex, mode, extra)
         if s.feedback and len(ids) > s.feedback:
             # pseudo-relevance feedback from the first ranking's best papers: Rocchio on the
@@ -205,40 +171,39 @@ class Retriever:
             top_f = np.argsort(-fused, kind="stable")[: s.feedback]
             if mode != "bm25" and s.feedback_weight:
                 moved = unit(vector + s.feedback_weight * paper_vecs[top_f].mean(axis=0))
-                moved_best = np.array([float((self._matrix[self._rows[pid]] @ moved).max())
+                moved_best = np.array([float((records[pid].chunk_vectors @ moved).max())
                                        for pid in ids], dtype=np.float32)
                 dense = self._dense(moved_best, paper_vecs, moved)
             if mode != "dense" and s.feedback_terms:
-                fb = self.index.get_papers([ids[i] for i in top_f])
-                terms = self.lexical.expansion(
-                    query, [f"{p.title} {p.abstract}" for p in fb.values()], s.feedback_terms)
-                expanded = self.lexical.token_scores(terms)
-                lex = lex + s.feedback_term_weight * np.array(
-                    [expanded[self._position[pid]] if pid in self._position else 0.0
-                     for pid in ids], dtype=np.float32)
+                fb = [records[ids[i]].paper for i in top_f]
+                terms = self.lexical.expansion(query, [f"{p.title} {p.abstract}" for p in fb],
+                                               s.feedback_terms)
+                lex = lex + s.feedback_term_weight * self._at(self.lexical.token_scores(terms), ids)
             fused = self._fuse(dense, lex, mode, extra)
         order = list(np.argsort(-fused, kind="stable"))
         if diversify and len(order) > k:
             order = _mmr(order, fused, list(paper_vecs), k, s.mmr_lambda)
         top = [ids[i] for i in order[:k]]
-        papers = self.index.get_papers(top)
         n_terms = max(1, len(tokenize(query)))
-        scale = n_terms * math.log(1 + max(1, len(self.lexical.ids)))
+        scale = n_terms * math.log(1 + max(1, len(self.lexical)))
         lex_of = dict(zip(ids, lex.tolist(), strict=True))
         out = []
         for pid in top:
-            hit, paper = best[pid], papers.get(pid)
-            lexical = lex_of[pid] / scale
+            hit, paper = best[pid], records[pid].paper
+            lexical_share = lex_of[pid] / scale
             out.append(Source(
                 paper_id=pid, title=hit.title, text=hit.text,
                 score=round(float(hit.score), 4),
-                relevance=round(relevance(float(hit.score), lexical), 4),
-                lexical=round(lexical, 4),
-                abstract=paper.abstract if paper else hit.text,
-                year=paper.year if paper else None, authors=paper.authors if paper else (),
-                url=paper.url if paper else None,
+                relevance=round(relevance(float(hit.score), lexical_share), 4),
+                lexical=round(lexical_share, 4), abstract=paper.abstract,
+                year=paper.year, authors=paper.authors, url=paper.url,
             ))
         return out
+
+    def _at(self, scores: np.ndarray, ids: list[str]) -> np.ndarray:
+        """The per-position scores of the papers `ids` (0 for one the catalog lacks)."""
+        pos = [self.lexical.position(pid) for pid in ids]
+        return np.array([scores[p] if p is not None else 0.0 for p in pos], dtype=np.float32)
 
     def _query_vector(self, query: str) -> np.ndarray:
         """The query's embedding; the last few are kept, since answering a question searches
@@ -254,11 +219,12 @@ class Retriever:
     def sentence_cosines(self, query: str, paper_ids: list[str]) -> dict[str, np.ndarray]:
         """Cosine of the query to each stored sentence of the papers, in sentence order."""
         self.refresh()
-        have = [pid for pid in paper_ids if pid in self._sent_rows]
+        records = self.records(list(paper_ids))
+        have = [pid for pid in paper_ids if pid in records and len(records[pid].sentence_vectors)]
         if not have:
             return {}
         vector = self._query_vector(" ".join(query.split()))
-        return {pid: self._sent_matrix[self._sent_rows[pid]] @ vector for pid in have}
+        return {pid: records[pid].sentence_vectors @ vector for pid in have}
 
     def _dense(self, best_chunk: np.ndarray, paper_vecs: np.ndarray,
                query_vec: np.ndarray) -> np.ndarray:
@@ -268,24 +234,21 @@ class Retriever:
             return best_chunk
         return (1 - w) * best_chunk + w * (paper_vecs @ query_vec)
 
-    def _extra(self, ids: list[str], query: str, query_vec: np.ndarray,
-               best_chunk: np.ndarray) -> list[tuple[float, np.ndarray]]:
+    def _extra(self, ids: list[str], records: dict[str, Record], query: str,
+               query_vec: np.ndarray, best_chunk: np.ndarray) -> list[tuple[float, np.ndarray]]:
         """(weight, scores) of the signals that only the zscore fusion adds."""
         s = self.settings
         if s.fusion != "zscore":
             return []
         out = []
-        if s.sentence_weight and len(self._sent_matrix):
-            scores = self._sent_matrix @ query_vec
-            # a paper stored before sentence vectors existed falls back to its best chunk
-            best = [float(scores[self._sent_rows[pid]].max()) if pid in self._sent_rows
-                    else float(best_chunk[i]) for i, pid in enumerate(ids)]
+        if s.sentence_weight:
+            # a paper without sentence vectors falls back to its best chunk
+            best = [float((records[pid].sentence_vectors @ query_vec).max())
+                    if len(records[pid].sentence_vectors) else float(best_chunk[i])
+                    for i, pid in enumerate(ids)]
             out.append((s.sentence_weight, np.array(best, dtype=np.float32)))
         if s.coverage_weight:
-            coverage = self.lexical.coverage(query)
-            out.append((s.coverage_weight, np.array(
-                [coverage[self._position[pid]] if pid in self._position else 0.0 for pid in ids],
-                dtype=np.float32)))
+            out.append((s.coverage_weight, self._at(self.lexical.coverage(query), ids)))
         return out
 
     def _fuse(self, dense: np.ndarray, lex: np.ndarray, mode: str,
@@ -306,11 +269,6 @@ class Retriever:
             return fused + sum((w * _z(x) for w, x in extra), np.zeros_like(fused))
         top = float(lex.max()) if lex.size and lex.max() > 0 else 1.0
         return s.dense_weight * dense + (1 - s.dense_weight) * (lex / top)
-
-
-def _matrix(vectors) -> np.ndarray:
-    return np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1) if len(vectors) else \
-        np.zeros((0, 1), dtype=np.float32)
 
 
 def _z(x: np.ndarray) -> np.ndarray:

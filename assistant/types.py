@@ -16,6 +16,9 @@ class Paper:
     authors: tuple[str, ...] = ()
     year: int | None = None
     url: str | None = None
+    venue: str | None = None  # journal, conference or arXiv category
+    doi: str | None = None
+    arxiv_id: str | None = None
 
 
 @dataclass(frozen=True)

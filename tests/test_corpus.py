@@ -87,3 +87,12 @@ def test_csv_without_abstract_column(tmp_path):
     path.write_text("id,title\n1,x\n")
     with pytest.raises(CorpusError, match="abstract"):
         read_corpus(path)
+
+
+def test_duplicate_id_is_reported_at_its_own_line(tmp_path):
+    path = tmp_path / "c.jsonl"
+    path.write_text("\n".join(json.dumps({"id": pid, "title": title, "abstract": ABSTRACT})
+                              for pid, title in [("p1", "One"), ("p2", "Two"), ("p1", "Copy")]))
+    result = read_corpus(path)
+    assert [p.title for p in result.papers] == ["One", "Two"]
+    assert [(s.line, s.reason) for s in result.skipped] == [(3, "duplicate id 'p1'; kept the first")]

@@ -6,7 +6,7 @@ import pytest
 
 from assistant import Assistant, Filters, Settings
 from assistant.errors import ConfigError
-from assistant.lexical import tokenize
+from assistant.text import tokenize
 from tests.conftest import FakeEmbedder, FakeGenerator
 
 PAPERS = [
@@ -67,9 +67,8 @@ def test_bm25_follows_updates_and_deletes_and_survives_restart(assistant, tmp_pa
     assert restarted.count() == 4
 
 
-def test_stale_bm25_index_is_rebuilt(assistant):
-    (assistant.settings.data_dir / "bm25" / "state.json").write_text(
-        json.dumps({"fingerprint": "old", "ids": [], "k1": 1.2, "b": 0.75}))
+def test_a_damaged_catalog_is_rebuilt_from_the_index(assistant):
+    (assistant.settings.data_dir / "catalog" / "state.json").write_text("{not json")
     fresh = Assistant(assistant.settings, embedder=FakeEmbedder())
     assert fresh.search("pheromone trails", k=1, mode="bm25")[0].paper_id == "ants"
 
@@ -110,3 +109,13 @@ def test_feedback_options_search_without_error(assistant):
     feedback = Assistant(settings, embedder=FakeEmbedder(), generator=FakeGenerator())
     hits = feedback.search("food locations of honeybees", k=4)
     assert hits[0].paper_id == "bees" and len({h.paper_id for h in hits}) == 4
+
+
+def test_results_do_not_depend_on_what_earlier_searches_cached(assistant, monkeypatch):
+    import assistant.retrieval as retrieval
+
+    fresh = [h.paper_id for h in assistant.search("food locations", k=4)]
+    monkeypatch.setattr(retrieval, "_CACHE", 1)  # every fetch evicts the earlier records
+    for query in ("theorem proving", "waggle dance", "math problems"):
+        assistant.search(query, k=4)
+    assert [h.paper_id for h in assistant.search("food locations", k=4)] == fresh

@@ -77,6 +77,38 @@ def test_ingest_and_search_through_a_chroma_server(chroma_server, tmp_path):
     assert not (tmp_path / "unused" / "chroma").exists()
 
 
+def test_two_clients_of_one_server_share_bm25_and_see_each_others_writes(chroma_server,
+                                                                          tmp_path):
+    """Each client keeps its BM25 catalog in its own data dir, derived from the server's
+    papers by sequence number: both rank alike and follow the other's ingests and deletes."""
+    papers = [{"id": f"c{i}", "title": title, "abstract": abstract} for i, (title, abstract) in
+              enumerate([("Bird migration", "Songbirds migrate at night using star patterns "
+                          "and the geomagnetic field to keep their heading."),
+                         ("Coral bleaching", "Warm water expels symbiotic algae from corals, "
+                          "which bleach and starve when heat waves persist."),
+                         ("Soil microbes", "Soil bacteria fix nitrogen for legumes in root "
+                          "nodules, raising yields without fertiliser.")])]
+    first_file, second_file = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    first_file.write_text("\n".join(json.dumps(p) for p in papers[:2]))
+    second_file.write_text(json.dumps(papers[2]))
+    common = {"chroma_host": "127.0.0.1", "chroma_port": chroma_server}
+    one = Assistant(Settings(data_dir=tmp_path / "client1", **common))
+    two = Assistant(Settings(data_dir=tmp_path / "client2", **common))
+    for pid in [p["id"] for p in papers]:  # the module's server may hold earlier papers
+        one.delete(pid)
+    one.ingest(first_file)
+    assert two.search("geomagnetic heading", k=1, mode="bm25")[0].paper_id == "c0"
+    two.ingest(second_file)
+    ranked = [h.paper_id for h in one.search("nitrogen legumes", k=3, mode="bm25")]
+    assert ranked[0] == "c2"
+    assert ranked == [h.paper_id for h in two.search("nitrogen legumes", k=3, mode="bm25")]
+    assert one.search("nitrogen", k=3, mode="bm25")[0].lexical == \
+        two.search("nitrogen", k=3, mode="bm25")[0].lexical  # the same corpus-wide idf
+    two.delete("c2")
+    assert all(h.paper_id != "c2" for h in one.search("nitrogen legumes", k=3, mode="bm25"))
+    assert (tmp_path / "client1" / "catalog" / "state.json").exists()
+
+
 def test_answers_through_an_openai_compatible_server(llm_server, bundled_index):
     assistant = Assistant(Settings(data_dir=bundled_index, llm_base_url=llm_server,
                                    n_ctx=2048, max_tokens=64))
