@@ -57,11 +57,9 @@ class Catalog:
         self.years = np.array([y if y is not None else -1 for m in self._metas for y in m["years"]],
                               dtype=np.int32)
         self.authors: list[str] = [a for m in self._metas for a in m["authors"]]
-        owned = {self.ids[i]: set(self._metas_names()[i]) for i in np.flatnonzero(live)}
+        names = [n for m in self._metas for n in m["names"]]
+        owned = {self.ids[i]: set(names[i]) for i in np.flatnonzero(live)}
         self.names.fill(owned, self._mentions, len(self._position))
-
-    def _metas_names(self) -> list[list[str]]:
-        return [n for m in self._metas for n in m["names"]]
 
     def _mentions(self, token: str) -> int:
         stems = tokenize(token)

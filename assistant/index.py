@@ -265,7 +265,6 @@ class ChromaIndex:
     def nearest_chunks(self, vector: np.ndarray, n: int, where: dict | None = None
                        ) -> list[tuple[str, float]]:
         """(paper id, cosine) of the `n` nearest chunks by Chroma's HNSW, nearest first."""
-        n = min(n, self.chunks.count())
         if n < 1:
             return []
         got = self.chunks.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
@@ -282,10 +281,11 @@ class ChromaIndex:
         papers = {pid: (_paper(pid, meta, doc), _spans(str(meta.get("spans", ""))))
                   for pid, meta, doc in zip(got["ids"], got["metadatas"], got["documents"],
                                             strict=True)}
+        chunk_ids = [f"{pid}::{n}" for pid, (_, spans) in papers.items()
+                     for n in range(len(spans))]
         rows: dict[str, list[tuple[int, np.ndarray, dict]]] = {}
-        for batch in _batches(len(ids), 500):
-            got = self.chunks.get(where={"paper_id": {"$in": ids[batch]}},
-                                  include=["metadatas", "embeddings"])
+        for batch in _batches(len(chunk_ids), 2000):  # by primary key: no metadata scan
+            got = self.chunks.get(ids=chunk_ids[batch], include=["metadatas", "embeddings"])
             for meta, vector in zip(got["metadatas"], got["embeddings"], strict=True):
                 rows.setdefault(str(meta["paper_id"]), []).append(
                     (int(meta["number"]), vector, meta))

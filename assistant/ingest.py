@@ -94,44 +94,79 @@ def ingest(
     old_counts = {pid: count for pid, (_, count) in stored.items()}
     if progress:
         progress(0, len(todo))
+    size = getattr(embedder, "group_size", _GROUP)
+    writer = _Writer(index, old_counts, report, progress, len(todo))
     group: list[Paper] = []
-    done = 0
-    for paper in _papers(paths, settings, None):
-        if paper.paper_id in todo:
-            group.append(paper)
-        if len(group) == _GROUP:
-            done += _write(index, embedder, settings, group, digests, old_counts, report)
-            group = []
-            if progress:
-                progress(done, len(todo))
-    if group:
-        done += _write(index, embedder, settings, group, digests, old_counts, report)
-        if progress:
-            progress(done, len(todo))
+    try:
+        for paper in _papers(paths, settings, None):
+            if paper.paper_id in todo:
+                group.append(paper)
+            if len(group) == size:
+                writer.write(_embed(embedder, settings, group, digests))
+                group = []
+        if group:
+            writer.write(_embed(embedder, settings, group, digests))
+    finally:
+        writer.finish()
     return report
 
 
-def _write(index: ChromaIndex, embedder: Embedder, settings: Settings, group: list[Paper],
-           digests: dict[str, str], old_counts: dict[str, int], report: IngestReport) -> int:
-    """Embed a group of papers, each abstract in one pass, and store them."""
+class _Writer:
+    """Stores each embedded group in a background thread while the next group is embedded;
+    one group in flight at a time, so the index sees the groups in order."""
+
+    def __init__(self, index: ChromaIndex, old_counts: dict[str, int], report: IngestReport,
+                 progress: Progress | None, total: int) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.index, self.old_counts, self.report = index, old_counts, report
+        self.progress, self.total, self.done = progress, total, 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write")
+        self._pending = None
+
+    def write(self, written: list[Written]) -> None:
+        self._wait()
+        self._pending = self._pool.submit(self._store, written)
+
+    def _store(self, written: list[Written]) -> None:
+        self.index.upsert(written, self.old_counts)
+        for w in written:
+            self.report.chunks_embedded += len(w.chunks)
+            self.report.sentences_embedded += len(w.sentence_vectors)
+            if w.paper.paper_id in self.old_counts:
+                self.report.updated += 1
+            else:
+                self.report.added += 1
+        self.done += len(written)
+        if self.progress:
+            self.progress(self.done, self.total)
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()  # re-raises a failed write
+
+    def finish(self) -> None:
+        try:
+            self._wait()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
+def _embed(embedder: Embedder, settings: Settings, group: list[Paper],
+           digests: dict[str, str]) -> list[Written]:
+    """Embed a group of papers, each abstract in one pass."""
     docs: list[Document] = []
     chunked = []
     for paper in group:
         chunks = chunk_paper(paper, settings.chunk_size, settings.chunk_overlap)
         bounds = split_sentences(paper.abstract)
         kept = bounds if settings.sentence_weight else []
-        chunked.append((chunks, len(kept)))
+        chunked.append(chunks)
         docs.append(Document(paper.title, paper.abstract, bounds,
                              [(c.start, c.end) for c in chunks] + kept))
-    matrices = embed_documents(embedder, docs)
-    written = [Written(paper, digests[paper.paper_id], chunks, m[:len(chunks)], m[len(chunks):])
-               for paper, (chunks, _), m in zip(group, chunked, matrices, strict=True)]
-    index.upsert(written, old_counts)
-    for w, (chunks, n_sentences) in zip(written, chunked, strict=True):
-        report.chunks_embedded += len(chunks)
-        report.sentences_embedded += n_sentences
-        if w.paper.paper_id in old_counts:
-            report.updated += 1
-        else:
-            report.added += 1
-    return len(group)
+    on_gpu = str(getattr(embedder, "device", "cpu")).startswith("cuda")
+    late = settings.late_chunking == "on" or settings.late_chunking == "auto" and not on_gpu
+    matrices = embed_documents(embedder, docs, late=late)
+    return [Written(paper, digests[paper.paper_id], chunks, m[:len(chunks)], m[len(chunks):])
+            for paper, chunks, m in zip(group, chunked, matrices, strict=True)]

@@ -9,13 +9,20 @@ from functools import partial
 from pathlib import Path
 
 from . import citations, context, followup, listing, prompting, verdict
-from .embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder
-from .errors import IndexError_, QuestionError
+from .embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder, TorchLateEmbedder
+from .errors import IndexError_, ModelError, QuestionError
 from .generation import Generator, LlamaCppGenerator, OpenAICompatGenerator
 from .index import ChromaIndex
 from .ingest import Progress, ingest
 from .locking import write_lock
-from .models import resolve_embedder, resolve_model, resolve_onnx
+from .models import (
+    DEFAULT_EMBEDDER,
+    cuda_available,
+    onnx_folder,
+    resolve_embedder,
+    resolve_model,
+    resolve_onnx,
+)
 from .names import label
 from .retrieval import Filters, Retriever
 from .settings import Settings, bundled_corpus
@@ -53,7 +60,20 @@ class Assistant:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            onnx = resolve_onnx(self.settings)
+            s = self.settings
+            default = not s.embedder or s.embedder == DEFAULT_EMBEDDER
+            if default and s.embedder_backend == "cuda" and not cuda_available():
+                raise ModelError("embedder_backend is 'cuda' but torch sees no CUDA GPU; set "
+                                 "ASSISTANT_EMBEDDER_BACKEND=auto to embed on the CPU")
+            if default and (s.embedder_backend == "cuda" or
+                            s.embedder_backend == "auto" and cuda_available()):
+                _, path = resolve_embedder(s)
+                # the stamp names the vector space: the same weights, tokenizer and pooling
+                # as the int8 export (cosine 0.99), so a GPU-built index serves a CPU laptop
+                self._embedder = TorchLateEmbedder(path, name=onnx_folder(s).name,
+                                                   batch_size=1024)
+                return self._embedder
+            onnx = resolve_onnx(s)
             if onnx is not None:
                 self._embedder = OnnxEmbedder(onnx, name=onnx.name,
                                               batch_size=self.settings.embed_batch_size)

@@ -55,12 +55,20 @@ class Settings:
         default=None,
     )
     embedder_backend: str = _describe(
-        "How the default embedder runs: 'auto' (the ONNX int8 export when installed, else "
-        "torch), 'onnx' or 'torch'.", default="auto",
+        "How the default embedder runs: 'auto' (on a CUDA GPU when torch sees one, else the "
+        "ONNX int8 export when installed, else torch on the CPU), 'cuda', 'onnx' or 'torch'.",
+        default="auto",
     )
     chunk_size: int = _describe("Largest chunk, in characters (whole sentences).", default=700)
     chunk_overlap: int = _describe(
         "Characters of trailing sentences repeated at the start of the next chunk.", default=150
+    )
+    late_chunking: str = _describe(
+        "How chunk and sentence vectors are made: 'on' pools them from one pass over each "
+        "abstract; 'off' embeds each on its own (SciFact train nDCG@10 0.7505 against 0.7400, "
+        "for about 2.7 times the embedding work); 'auto' is on for a CPU and off on a GPU, "
+        "where embedding is not what limits ingest. Applies to papers embedded from then on.",
+        default="auto",
     )
     max_abstract_chars: int = _describe(
         "Longest abstract stored; a longer one is cut after its last whole sentence within "
@@ -166,8 +174,11 @@ class Settings:
              f"chunk_overlap must be between 0 and chunk_size ({self.chunk_size}), got {self.chunk_overlap}"),
             (self.context_tokens >= 16,
              f"context_tokens must be at least 16, got {self.context_tokens}"),
-            (self.embedder_backend in ("auto", "onnx", "torch"),
-             f"embedder_backend must be 'auto', 'onnx' or 'torch', got {self.embedder_backend!r}"),
+            (self.late_chunking in ("auto", "on", "off"),
+             f"late_chunking must be 'auto', 'on' or 'off', got {self.late_chunking!r}"),
+            (self.embedder_backend in ("auto", "cuda", "onnx", "torch"),
+             "embedder_backend must be 'auto', 'cuda', 'onnx' or 'torch', got "
+             f"{self.embedder_backend!r}"),
             (self.fusion in ("weighted", "rrf", "zscore"),
              f"fusion must be 'weighted', 'rrf' or 'zscore', got {self.fusion!r}"),
             (0.0 <= self.dense_weight <= 1.0, f"dense_weight must be in [0, 1], got {self.dense_weight}"),

@@ -151,12 +151,18 @@ def real_ingest(n: int, work: Path) -> dict:
     return run_child(INGEST.format(data_dir=data_dir, file=corpus))
 
 
-def measure(size: int, data_dir: Path, pool, shapes, titles, work: Path) -> dict:
+def measure(size: int, data_dir: Path, pool, shapes, titles, work: Path,
+            reuse: bool = False) -> dict:
     settings = Settings(data_dir=data_dir)
+    corpus = work / f"synthetic-{size}.jsonl"
+    if reuse and corpus.exists() and data_dir.exists():  # measure an index written earlier
+        import shutil
+
+        shutil.rmtree(data_dir / "catalog", ignore_errors=True)
+        return {"papers": size, "write_papers_per_s": None, **_serve(data_dir, corpus, work)}
     index = ChromaIndex(settings)
     name = Assistant(settings).embedder.name  # the stamp: the product's embedder
     index.check_embedder(name, writing=True)
-    corpus = work / f"synthetic-{size}.jsonl"
     start = time.perf_counter()
     with corpus.open("w") as out:
         for group in synthetic(size, pool, shapes, titles, settings, name):
@@ -167,6 +173,11 @@ def measure(size: int, data_dir: Path, pool, shapes, titles, work: Path) -> dict
                                       "authors": list(p.authors), "year": p.year}) + "\n")
     index.bump()
     write_s = time.perf_counter() - start
+    return {"papers": size, "write_papers_per_s": size / write_s, **_serve(data_dir, corpus, work)}
+
+
+def _serve(data_dir: Path, corpus: Path, work: Path) -> dict:
+    """Build the catalog in a fresh process, then open, search, add one paper, re-ingest."""
     start = time.perf_counter()
     run_child(f"from assistant.pipeline import Assistant; from assistant.settings import Settings;"
               f"a = Assistant(Settings(data_dir='{data_dir}')); a.retriever.refresh();"
@@ -175,12 +186,12 @@ def measure(size: int, data_dir: Path, pool, shapes, titles, work: Path) -> dict
     serve = run_child(SERVE.format(queries=SCIFACT / "queries.jsonl", n_queries=101,
                                    data_dir=data_dir))
     one = work / "one.jsonl"
-    one.write_text(json.dumps({"id": "new-1", "title": "A new paper on zebrafish fin regrowth",
+    one.write_text(json.dumps({"id": f"new-{time.time_ns()}",
+                               "title": "A new paper on zebrafish fin regrowth",
                                "abstract": "Zebrafish regrow amputated fins from a blastema. "
                                "We show that macrophages guide the blastema's cells."}) + "\n")
     add = run_child(ADD_ONE.format(data_dir=data_dir, one=one, file=corpus))
-    return {"papers": size, "write_papers_per_s": size / write_s, "catalog_build_s": sync_s,
-            **serve, **add}
+    return {"catalog_build_s": sync_s, **serve, **add}
 
 
 def main() -> None:
@@ -191,6 +202,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path(".assistant/scale"))
     parser.add_argument("--out", type=Path, default=Path("bench/results/scale.json"))
     parser.add_argument("--plot", type=Path)
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure indexes already written in --work instead of rewriting")
     parser.add_argument("--ingest", type=int, default=0,
                         help="also time a real ingest of the first N SciFact abstracts")
     args = parser.parse_args()
@@ -202,15 +215,15 @@ def main() -> None:
     results = []
     for size in args.sizes:
         data_dir = args.work / f"n{size}"
-        if data_dir.exists():
+        if data_dir.exists() and not args.reuse:
             import shutil
 
             shutil.rmtree(data_dir)
         args.work.mkdir(parents=True, exist_ok=True)
-        row = measure(size, data_dir, pool, shapes, titles, args.work)
+        row = measure(size, data_dir, pool, shapes, titles, args.work, args.reuse)
         print(json.dumps(row), flush=True)
         results.append(row)
-        args.out.write_text(json.dumps(results, indent=1))
+        args.out.write_text(json.dumps(results, indent=1))  # after each size
     print(f"bench process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB")
     if args.plot:
         plot(results, args.plot)

@@ -13,10 +13,10 @@ import time
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.embedding import Document, OnnxEmbedder, embed_documents
-from assistant.errors import IndexBusyError
+from assistant.embedding import Document, OnnxEmbedder, TorchLateEmbedder, embed_documents
+from assistant.errors import IndexBusyError, ModelError
 from assistant.locking import write_lock
-from assistant.models import resolve_onnx
+from assistant.models import onnx_folder, resolve_embedder, resolve_onnx
 from tests.conftest import ROOT, FakeEmbedder, FakeGenerator
 
 
@@ -98,6 +98,40 @@ def test_late_chunking_gives_each_sentence_its_own_vector_across_windows():
     sims = matrix @ np.asarray(alone).T
     assert list(sims.argmax(axis=1)) == [0, 1, 2, 3, 0, 1, 2, 3]
     assert np.allclose(np.linalg.norm(matrix, axis=1), 1.0, atol=1e-4)
+
+
+@pytest.mark.component
+def test_the_torch_late_embedder_agrees_with_the_int8_export():
+    """The GPU ingest path (torch, run here on the CPU) pools the same spans as the ONNX int8
+    embedder, so either can write an index the other searches."""
+    import numpy as np
+
+    settings = Settings()
+    _, path = resolve_embedder(settings)
+    torch_late = TorchLateEmbedder(path, name="x", device="cpu")
+    onnx = OnnxEmbedder(resolve_onnx(settings), name="x")
+    body = ("Zebrafish regrow amputated fins from a blastema. Macrophages guide the blastema's "
+            "cells. Without them, regrowth stalls within a week.")
+    spans = [(0, 48), (49, 87), (88, len(body))]
+    doc = Document("Fin regeneration", body, spans, spans)
+    (a,), (b,) = torch_late.embed_spans([doc]), onnx.embed_spans([doc])
+    assert np.diag(a @ b.T).min() > 0.97
+    assert np.asarray(torch_late.embed(["fin regrowth"])) @ np.asarray(onnx.embed(
+        ["fin regrowth"]))[0] > 0.97
+
+
+def test_auto_embeds_on_a_gpu_when_torch_sees_one(monkeypatch, tmp_path):
+    import assistant.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "cuda_available", lambda: True)
+    embedder = Assistant(Settings(data_dir=tmp_path)).embedder
+    assert isinstance(embedder, TorchLateEmbedder) and embedder.device == "cuda"
+    assert embedder.name == onnx_folder(Settings()).name  # one vector space, one stamp
+    assert embedder.group_size > 64
+    monkeypatch.setattr(pipeline, "cuda_available", lambda: False)
+    assert isinstance(Assistant(Settings(data_dir=tmp_path)).embedder, OnnxEmbedder)
+    with pytest.raises(ModelError, match="no CUDA GPU"):
+        _ = Assistant(Settings(data_dir=tmp_path, embedder_backend="cuda")).embedder
 
 
 @pytest.mark.component
