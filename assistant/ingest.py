@@ -165,8 +165,6 @@ def _embed(embedder: Embedder, settings: Settings, group: list[Paper],
         chunked.append(chunks)
         docs.append(Document(paper.title, paper.abstract, bounds,
                              [(c.start, c.end) for c in chunks] + kept))
-    on_gpu = str(getattr(embedder, "device", "cpu")).startswith("cuda")
-    late = settings.late_chunking == "on" or settings.late_chunking == "auto" and not on_gpu
-    matrices = embed_documents(embedder, docs, late=late)
+    matrices = embed_documents(embedder, docs, late=settings.late_chunking)
     return [Written(paper, digests[paper.paper_id], chunks, m[:len(chunks)], m[len(chunks):])
             for paper, chunks, m in zip(group, chunked, matrices, strict=True)]

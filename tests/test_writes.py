@@ -165,3 +165,39 @@ def test_concurrent_ingests_of_one_file_count_truthfully(tmp_path):
     summaries = sorted(out.splitlines()[0] for out, _ in outs)
     assert summaries[0].startswith("0 added, 0 updated, 6 unchanged"), summaries
     assert summaries[1].startswith("6 added, 0 updated, 0 unchanged"), summaries
+
+
+@pytest.mark.component
+def test_an_index_of_the_old_layout_asks_for_a_fresh_ingest(tmp_path):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from assistant.errors import IndexError_
+
+    old = chromadb.PersistentClient(path=str(tmp_path / "idx" / "chroma"),
+                                    settings=ChromaSettings(anonymized_telemetry=False))
+    old.get_or_create_collection("sentences", embedding_function=None)
+    with pytest.raises(IndexError_, match="older version.*ingest your corpus again"):
+        Assistant(Settings(data_dir=tmp_path / "idx"), embedder=FakeEmbedder()).count()
+
+
+def test_late_chunking_setting_chooses_one_pass_or_one_per_span(tmp_path):
+    class OnePass(FakeEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.documents = 0
+
+        def embed_spans(self, docs):
+            import numpy as np
+
+            self.documents += len(docs)
+            return [np.asarray(self.embed([f"{d.title}\n{d.body[s:e]}" for s, e in d.spans]),
+                               dtype=np.float32) for d in docs]
+
+    corpus = _papers(tmp_path / "p.jsonl", 3)
+    for late, passes in ((False, 0), (True, 3)):
+        embedder = OnePass()
+        a = Assistant(Settings(data_dir=tmp_path / f"idx-{late}", late_chunking=late),
+                      embedder=embedder, generator=FakeGenerator())
+        assert a.ingest(corpus).added == 3
+        assert embedder.documents == passes
