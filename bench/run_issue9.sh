@@ -8,7 +8,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 R=bench/results
-SF=.assistant/scifact  # assistant ingest ../shared/data/scifact/corpus.jsonl --data-dir .assistant/scifact
+SF=${SF:-.assistant/scifact}  # assistant ingest ../shared/data/scifact/corpus.jsonl --data-dir .assistant/scifact
 qa() { $PY bench/qa_eval.py "$@" > /dev/null 2>&1; }
 if [[ "${1:-}" == "1.5b" ]]; then
   M=qwen2.5-coder-1.5b
