@@ -37,7 +37,6 @@ class Catalog:
     def __init__(self, folder: Path, *, k1: float = 1.2, b: float = 0.75,
                  title_boost: int = 1) -> None:
         self.folder = Path(folder)
-        self.params = [k1, b, title_boost]
         self.k1, self.b, self.title_boost = k1, b, title_boost
         self.names = NameIndex()
         self._state: dict = {}
@@ -45,6 +44,11 @@ class Catalog:
         self._metas: list[dict] = []
         self._loaded: list[str] = []
         self._reset_views()
+
+    @property
+    def params(self) -> list:
+        """What the saved segments were built with; other values mean a rebuild."""
+        return [self.k1, self.b, self.title_boost]
 
     # -- views over all segments ----------------------------------------------------------------
     def _reset_views(self) -> None:
@@ -249,12 +253,6 @@ class Catalog:
         tmp = self.folder / "state.json.tmp"
         tmp.write_text(json.dumps(self._state))
         os.replace(tmp, self.folder / "state.json")
-
-    def open(self) -> None:
-        """Load what is on disk (without asking the index)."""
-        with self._lock():
-            self._load()
-        self._reset_views()
 
     @contextmanager
     def _lock(self) -> Iterator[None]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import offline
+from .embedding import unit
 from .errors import EmbedderMismatchError, IndexError_
 from .settings import Settings
 from .types import Chunk, Paper
@@ -209,7 +210,7 @@ class ChromaIndex:
             p_ids.append(pid)
             p_docs.append(w.paper.abstract)
             p_metas.append(_paper_meta(w, seq))
-            p_vecs.append(_unit(np.mean(w.chunk_vectors, axis=0)))
+            p_vecs.append(unit(np.mean(w.chunk_vectors, axis=0)))
             stale += [f"{pid}::{n}" for n in range(len(w.chunks), old_counts.get(pid, 0))]
         size = self._max_batch()
         for batch in _batches(len(ids), size):
@@ -345,11 +346,6 @@ def unpack(text: str, dim: int = 0) -> np.ndarray:
         np.zeros(0, dtype=np.float32)
     dim = dim or (384 if raw.size % 384 == 0 else raw.size)
     return raw.reshape(-1, dim) if raw.size else np.zeros((0, max(dim, 1)), dtype=np.float32)
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    norm = float(np.linalg.norm(vector))
-    return vector / norm if norm else vector
 
 
 def _batches(n: int, size: int) -> Iterable[slice]:

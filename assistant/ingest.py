@@ -14,7 +14,7 @@ from .embedding import Document, Embedder, embed_documents
 from .errors import CorpusError
 from .index import ChromaIndex, Written
 from .settings import Settings
-from .types import IngestReport, Paper, Skipped
+from .types import Chunk, IngestReport, Paper, Skipped
 
 Progress = Callable[[int, int], None]  # (papers done, papers to embed)
 _GROUP = 64  # papers embedded and written together; an interrupted ingest keeps earlier groups
@@ -153,18 +153,20 @@ class _Writer:
             self._pool.shutdown(wait=True)
 
 
+def document(paper: Paper, settings: Settings) -> tuple[list[Chunk], Document]:
+    """A paper's chunks, and what to embed for it: its chunks, then (when the sentence
+    signal is on) its sentences, as spans of the abstract."""
+    chunks = chunk_paper(paper, settings.chunk_size, settings.chunk_overlap)
+    bounds = split_sentences(paper.abstract)
+    kept = bounds if settings.sentence_weight else []
+    return chunks, Document(paper.title, paper.abstract, bounds,
+                            [(c.start, c.end) for c in chunks] + kept)
+
+
 def _embed(embedder: Embedder, settings: Settings, group: list[Paper],
            digests: dict[str, str]) -> list[Written]:
-    """Embed a group of papers, each abstract in one pass."""
-    docs: list[Document] = []
-    chunked = []
-    for paper in group:
-        chunks = chunk_paper(paper, settings.chunk_size, settings.chunk_overlap)
-        bounds = split_sentences(paper.abstract)
-        kept = bounds if settings.sentence_weight else []
-        chunked.append(chunks)
-        docs.append(Document(paper.title, paper.abstract, bounds,
-                             [(c.start, c.end) for c in chunks] + kept))
+    """Embed a group of papers (in one pass each when `late_chunking`)."""
+    chunked, docs = zip(*(document(paper, settings) for paper in group), strict=True)
     matrices = embed_documents(embedder, docs, late=settings.late_chunking)
     return [Written(paper, digests[paper.paper_id], chunks, m[:len(chunks)], m[len(chunks):])
             for paper, chunks, m in zip(group, chunked, matrices, strict=True)]

@@ -54,20 +54,6 @@ class Filters:
     def __bool__(self) -> bool:
         return any([self.year_min, self.year_max, self.authors, self.paper_ids])
 
-    def matches(self, paper_id: str, meta: dict) -> bool:
-        if self.paper_ids and paper_id not in self.paper_ids:
-            return False
-        year = meta.get("year")
-        if self.year_min is not None and (year is None or year < self.year_min):
-            return False
-        if self.year_max is not None and (year is None or year > self.year_max):
-            return False
-        if self.authors:
-            names = str(meta.get("authors", "")).lower()
-            if not any(a.lower() in names for a in self.authors):
-                return False
-        return True
-
 
 class Retriever:
     """Searches one index: dense candidates from Chroma's HNSW, BM25 from the catalog, and

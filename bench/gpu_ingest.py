@@ -20,20 +20,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.chunking import chunk_paper, split_sentences  # noqa: E402
 from assistant.corpus import read_corpus  # noqa: E402
 from assistant.embedding import Document, TorchLateEmbedder  # noqa: E402
+from assistant.ingest import document  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 
 def documents(papers, settings: Settings) -> list[Document]:
-    out = []
-    for p in papers:
-        chunks = chunk_paper(p, settings.chunk_size, settings.chunk_overlap)
-        bounds = split_sentences(p.abstract)
-        out.append(Document(p.title, p.abstract, bounds, [(c.start, c.end) for c in chunks] + bounds))
-    return out
+    return [document(p, settings)[1] for p in papers]
 
 
 def main() -> None:
