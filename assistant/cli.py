@@ -20,6 +20,16 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
+def _layers(text: str) -> int | str:
+    word = text.strip().lower()
+    if word == "auto":
+        return word
+    try:
+        return int(word)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: use auto, -1 (all), 0 or a count") from None
+
+
 def _progress_bar(label: str):
     state = {"bar": None}
 
@@ -225,12 +235,28 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from . import doctor
+    from .formats import clean
+    from .pipeline import Assistant
+
+    found = doctor.report(Assistant(_settings(args)), load=not args.no_load)
+    if args.json:
+        print(json.dumps(found, indent=2, default=str))
+        return 0
+    for key, value in found.items():
+        for i, item in enumerate(value if isinstance(value, list) else [value]):
+            print(f"{key if i == 0 else '':<22} {clean(item)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", help="index folder (ASSISTANT_DATA_DIR)")
     common.add_argument("--model", help="GGUF file or packaged model name (ASSISTANT_MODEL)")
     common.add_argument("--embedder", help="sentence-transformers folder (ASSISTANT_EMBEDDER)")
-    common.add_argument("--n-gpu-layers", type=int, help="layers on the GPU; -1 for all")
+    common.add_argument("--n-gpu-layers", type=_layers,
+                        help="answer-model layers on the GPU: auto (default), 0, -1 for all, N")
 
     parser = argparse.ArgumentParser(prog="assistant", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -292,6 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--install", action="store_true", help="assemble packaged models in models/")
     p.add_argument("--verify", action="store_true", help="check sha256 of models in models/")
     p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("doctor", parents=[common],
+                       help="what runs where: CPU or GPU, layers offloaded, memory, speed")
+    p.add_argument("--no-load", action="store_true", help="do not load and time the model")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_doctor)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import urllib.error
 import urllib.request
@@ -11,8 +12,10 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from .errors import GenerationError, ModelError
+from .hardware import CPU_ONLY_BUILD, LoadReport, Offload, auto_offload, load_capturing
 
 Message = dict[str, str]
+log = logging.getLogger("assistant")
 
 
 @runtime_checkable
@@ -33,12 +36,15 @@ class LlamaCppGenerator:
     """A GGUF model run by llama-cpp-python with the chat template stored in the file."""
 
     def __init__(self, path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None,
-                 n_gpu_layers: int = 0, seed: int = 0, prompt_lookup: int = 0) -> None:
+                 n_gpu_layers: int | str = "auto", seed: int = 0,
+                 prompt_lookup: int = 0) -> None:
         self.path = Path(path)
         self.prompt_lookup = prompt_lookup
         self.context_size = n_ctx
         self.n_threads = n_threads or os.cpu_count() or 1
-        self.n_gpu_layers = n_gpu_layers
+        self.n_gpu_layers = n_gpu_layers  # as asked; `offload` says what it became
+        self.offload: Offload | None = None
+        self.loaded: LoadReport | None = None  # what llama.cpp reported while loading
         self.seed = seed
         self._llm = None
         self._formatter = None
@@ -58,18 +64,31 @@ class LlamaCppGenerator:
                 from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
                 draft = LlamaPromptLookupDecoding(num_pred_tokens=self.prompt_lookup)
+            self.offload = self._offload()
             try:
-                self._llm = Llama(model_path=str(self.path), n_ctx=self.context_size,
-                                  n_threads=self.n_threads, n_gpu_layers=self.n_gpu_layers,
-                                  seed=self.seed, draft_model=draft,
-                                  logits_all=draft is not None,  # drafts are verified per token
-                                  verbose=False)
+                self._llm, self.loaded = load_capturing(lambda: Llama(
+                    model_path=str(self.path), n_ctx=self.context_size,
+                    n_threads=self.n_threads, n_gpu_layers=self.offload.layers,
+                    seed=self.seed, draft_model=draft,
+                    logits_all=draft is not None,  # drafts are verified per token
+                    verbose=False))
             except (ValueError, RuntimeError, OSError) as exc:
                 raise ModelError(
                     f"cannot load the GGUF model {self.path}: {exc}; check the file with "
                     "`assistant models --verify` or point ASSISTANT_MODEL at another GGUF"
                 ) from exc
         return self._llm
+
+    def _offload(self) -> Offload:
+        if self.n_gpu_layers != "auto":
+            return Offload(int(self.n_gpu_layers), "set by n_gpu_layers")
+        try:
+            offload = auto_offload(self.path, self.context_size)
+        except OSError as exc:
+            raise ModelError(f"cannot read the GGUF model {self.path}: {exc}") from exc
+        if offload.reason == CPU_ONLY_BUILD:
+            log.warning(offload.reason)
+        return offload
 
     def format_prompt(self, messages: Sequence[Message]) -> str:
         """The exact text the chat template makes of `messages` (for counting and benchmarks)."""

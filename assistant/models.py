@@ -120,20 +120,6 @@ def onnx_folder(settings: Settings) -> Path:
     return settings.models_dir / (DEFAULT_EMBEDDER + ONNX_SUFFIX)
 
 
-def cuda_available() -> bool:
-    """Whether torch sees a CUDA GPU; asked only where an NVIDIA driver is present, since
-    importing torch takes seconds."""
-    if not any(Path(p).exists() for p in ("/dev/nvidiactl", "/dev/nvidia0",
-                                           "/proc/driver/nvidia/version")):
-        return False
-    try:
-        import torch
-
-        return bool(torch.cuda.is_available())
-    except Exception:  # noqa: BLE001 - no torch, or a broken CUDA set-up: the CPU it is
-        return False
-
-
 def resolve_onnx(settings: Settings) -> Path | None:
     """The exported ONNX embedder to use, or None for torch: only for the default embedder,
     and only when it was exported (`assistant models --install`) and the backend allows."""

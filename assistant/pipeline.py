@@ -12,12 +12,12 @@ from . import citations, context, followup, listing, prompting, verdict
 from .embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder, TorchLateEmbedder
 from .errors import IndexError_, ModelError, QuestionError
 from .generation import Generator, LlamaCppGenerator, OpenAICompatGenerator
+from .hardware import cuda_available
 from .index import ChromaIndex
 from .ingest import Progress, ingest
 from .locking import write_lock
 from .models import (
     DEFAULT_EMBEDDER,
-    cuda_available,
     onnx_folder,
     resolve_embedder,
     resolve_model,

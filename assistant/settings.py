@@ -134,9 +134,11 @@ class Settings:
     )
     n_ctx: int = _describe("Context window of the answer model, in tokens.", default=4096)
     n_threads: int | None = _describe("CPU threads for generation; default: all cores.", default=None)
-    n_gpu_layers: int = _describe(
-        "Layers offloaded to the GPU (0: CPU only, -1: all; needs a GPU build of llama-cpp-python).",
-        default=0,
+    n_gpu_layers: int | str = _describe(
+        "Layers of the answer model offloaded to the GPU: 'auto' (all of them when a GPU build "
+        "of llama-cpp-python sees a GPU with room for the model, else none), 0 (CPU only), "
+        "-1 (all) or a count.",
+        default="auto",
     )
     prompt_lookup: int = _describe(
         "Tokens drafted by prompt-lookup decoding (llama-cpp-python's LlamaPromptLookupDecoding), "
@@ -189,7 +191,10 @@ class Settings:
             (self.n_ctx >= 512, f"n_ctx must be at least 512 tokens, got {self.n_ctx}"),
             (16 <= self.max_tokens < self.n_ctx,
              f"max_tokens must be between 16 and n_ctx ({self.n_ctx}), got {self.max_tokens}"),
-            (self.n_gpu_layers >= -1, f"n_gpu_layers must be -1 or more, got {self.n_gpu_layers}"),
+            (self.n_gpu_layers == "auto" or isinstance(self.n_gpu_layers, int)
+             and self.n_gpu_layers >= -1,
+             f"n_gpu_layers must be 'auto', -1 (all) or a count of layers, got "
+             f"{self.n_gpu_layers!r}"),
             (0.0 <= self.temperature <= 2.0, f"temperature must be in [0, 2], got {self.temperature}"),
             (self.n_threads is None or self.n_threads >= 1,
              f"n_threads must be 1 or more, got {self.n_threads}"),
@@ -254,6 +259,9 @@ def _parse(name: str, type_name: str, raw: str) -> Any:
         if value in _TRUE | _FALSE:
             return value in _TRUE
         raise ConfigError(f"{variable} is not a boolean; use true or false")
+    if type_name == "int | str":  # a count, or a word such as 'auto'
+        word = raw.strip().lower()
+        return int(word) if word.lstrip("-").isdigit() else word
     try:
         if type_name.startswith("int"):
             return int(raw)

