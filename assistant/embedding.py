@@ -267,8 +267,8 @@ class TorchLateEmbedder(LateEmbedder):
         except Exception as exc:  # noqa: BLE001 - any load failure means a bad folder
             raise ModelError(f"cannot load the embedder from {self.path}: {exc}; run "
                              "`assistant models --install`") from exc
-        if self.device.startswith("cuda"):
-            model = model.half()
+        # float16 on a GPU; float32 on a CPU, whatever the folder stores (fp16 is slow there)
+        model = model.half() if self.device.startswith("cuda") else model.float()
         return model.to(self.device).eval()
 
 

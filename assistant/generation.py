@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from .errors import GenerationError, ModelError
-from .hardware import CPU_ONLY_BUILD, LoadReport, Offload, auto_offload, load_capturing
+from .hardware import (
+    CPU_ONLY_BUILD,
+    LoadReport,
+    Offload,
+    auto_offload,
+    import_llama,
+    load_capturing,
+)
 
 Message = dict[str, str]
 log = logging.getLogger("assistant")
@@ -54,7 +61,7 @@ class LlamaCppGenerator:
     def llm(self):
         if self._llm is None:
             try:
-                from llama_cpp import Llama
+                Llama = import_llama().Llama  # noqa: N806 - the class
             except ImportError as exc:
                 raise GenerationError(
                     "llama-cpp-python is not installed; run the install command in README.md"

@@ -3,8 +3,11 @@ torch (the embedder), and llama.cpp's own devices and build (the answer model)."
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import importlib
 import re
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +35,19 @@ def cuda_available() -> bool:
         return False
 
 
+def import_llama():
+    """llama_cpp, imported after the embedder's native runtimes. With a CUDA build on the
+    H200, importing onnxruntime or torch *after* llama_cpp aborted the process (free():
+    invalid pointer), while the other order works (docs/benchmarks.md, "GPU offload")."""
+    if "llama_cpp" not in sys.modules:
+        for name in ("onnxruntime", "torch") if nvidia_driver() else ("onnxruntime",):
+            with contextlib.suppress(Exception):  # not installed or broken: nothing to order
+                importlib.import_module(name)
+    import llama_cpp
+
+    return llama_cpp
+
+
 @dataclass(frozen=True)
 class Device:
     """One device llama.cpp can run on, as its ggml backend reports it."""
@@ -53,9 +69,7 @@ class Device:
 
 
 def _ggml(name: str) -> ctypes.CDLL:
-    import llama_cpp
-
-    folder = Path(llama_cpp.__file__).parent / "lib"
+    folder = Path(import_llama().__file__).parent / "lib"
     for candidate in sorted(folder.glob(f"lib{name}.*")) or sorted(folder.glob(f"{name}.*")):
         return ctypes.CDLL(str(candidate))
     raise OSError(f"{name} not found in {folder}")
@@ -64,9 +78,7 @@ def _ggml(name: str) -> ctypes.CDLL:
 def llama_devices() -> list[Device]:
     """The devices of this llama-cpp-python build (ggml's backend registry)."""
     try:
-        import llama_cpp  # noqa: F401 - loads the libraries and registers the backends
-
-        ggml, base = _ggml("ggml"), _ggml("ggml-base")
+        ggml, base = _ggml("ggml"), _ggml("ggml-base")  # loads llama_cpp and its backends
     except (ImportError, OSError):
         return []
     ggml.ggml_backend_dev_count.restype = ctypes.c_size_t
@@ -94,9 +106,7 @@ def llama_devices() -> list[Device]:
 def llama_gpu_build() -> bool:
     """Whether this llama-cpp-python build can offload layers at all (CUDA, Metal, Vulkan…)."""
     try:
-        import llama_cpp
-
-        return bool(llama_cpp.llama_supports_gpu_offload())
+        return bool(import_llama().llama_supports_gpu_offload())
     except (ImportError, AttributeError):
         return False
 
@@ -191,7 +201,7 @@ _CAPTURE = threading.Lock()
 def load_capturing(load):
     """Run `load()` (a llama_cpp.Llama constructor) while recording llama.cpp's log; returns
     (its result, LoadReport). The library's own log callback is restored afterwards."""
-    import llama_cpp
+    llama_cpp = import_llama()
     from llama_cpp import _logger
 
     lines: list[str] = []

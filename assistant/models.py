@@ -21,6 +21,7 @@ from .settings import Settings
 
 DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
+GPU_MODEL = "qwen2.5-coder-1.5b"  # the default instead, on a GPU that holds all of it
 ONNX_SUFFIX = "-onnx-int8"  # the default embedder exported for onnxruntime, int8 weights
 
 
@@ -154,7 +155,7 @@ def export_onnx(source: Path, target: Path) -> Path:
             return self.model(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
 
-    model = _Hidden(AutoModel.from_pretrained(str(source), local_files_only=True).eval())
+    model = _Hidden(AutoModel.from_pretrained(str(source), local_files_only=True).float().eval())
     ids = torch.ones(2, 16, dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}
     names = ["input_ids", "attention_mask", "token_type_ids"]

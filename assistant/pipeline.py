@@ -12,12 +12,13 @@ from . import citations, context, followup, listing, prompting, verdict
 from .embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder, TorchLateEmbedder
 from .errors import IndexError_, ModelError, QuestionError
 from .generation import Generator, LlamaCppGenerator, OpenAICompatGenerator
-from .hardware import cuda_available
+from .hardware import auto_offload, cuda_available, llama_gpu_build
 from .index import ChromaIndex
 from .ingest import Progress, ingest
 from .locking import write_lock
 from .models import (
     DEFAULT_EMBEDDER,
+    GPU_MODEL,
     onnx_folder,
     resolve_embedder,
     resolve_model,
@@ -67,6 +68,7 @@ class Assistant:
                                  "ASSISTANT_EMBEDDER_BACKEND=auto to embed on the CPU")
             if default and (s.embedder_backend == "cuda" or
                             s.embedder_backend == "auto" and cuda_available()):
+                self._cuda_for_llama_first()
                 _, path = resolve_embedder(s)
                 # the stamp names the vector space: the same weights, tokenizer and pooling
                 # as the int8 export (cosine 0.99), so a GPU-built index serves a CPU laptop
@@ -83,6 +85,30 @@ class Assistant:
                     path, name=name, batch_size=self.settings.embed_batch_size)
         return self._embedder
 
+    def _cuda_for_llama_first(self) -> None:
+        """Load a GPU build's answer model before torch initialises CUDA: on the H200, a
+        CUDA build of llama-cpp-python crashed loading a model after torch had, and ran in
+        the other order (docs/benchmarks.md, "GPU offload")."""
+        if self._generator is None and not self.settings.llm_base_url and llama_gpu_build():
+            gen = self.generator
+            if isinstance(gen, LlamaCppGenerator):
+                with self._gen_lock:
+                    gen.llm  # noqa: B018 - loads it
+
+    def _model_path(self) -> Path:
+        """The default model, or on a GPU that takes every layer of it, the larger one when
+        installed (`install.sh --cuda` installs it): on the H200 it answered more questions
+        right for about 20 ms more (docs/benchmarks.md, "GPU offload")."""
+        s = self.settings
+        path = resolve_model(s)
+        if s.model or s.n_gpu_layers != "auto" or not llama_gpu_build():
+            return path
+        try:
+            larger = resolve_model(s.replace(model=GPU_MODEL))
+        except ModelError:
+            return path
+        return larger if auto_offload(larger, s.n_ctx).layers == -1 else path
+
     @property
     def generator(self) -> Generator:
         if self._generator is None:
@@ -91,7 +117,7 @@ class Assistant:
                 self._generator = OpenAICompatGenerator(s.llm_base_url, model=s.llm_model_name,
                                                         n_ctx=s.n_ctx)
             else:
-                self._generator = LlamaCppGenerator(resolve_model(s), n_ctx=s.n_ctx,
+                self._generator = LlamaCppGenerator(self._model_path(), n_ctx=s.n_ctx,
                                                     n_threads=s.n_threads,
                                                     n_gpu_layers=s.n_gpu_layers, seed=s.seed,
                                                     prompt_lookup=s.prompt_lookup)

@@ -31,7 +31,8 @@ step "installing torch (CPU build) first"
 $VPY -m pip install -q torch==2.13.0
 
 EXTRAS="models"
-[[ $WITH_TESTS == 1 ]] && EXTRAS="models,test"
+[[ $WITH_TESTS == 1 ]] && EXTRAS="$EXTRAS,test"
+[[ $WITH_CUDA == 1 ]] && EXTRAS="$EXTRAS,large"  # on a GPU the 1.5B model is the default
 step "installing the assistant with [$EXTRAS] (llama-cpp-python compiles: several minutes)"
 $VPY -m pip install -q -e ".[$EXTRAS]"
 

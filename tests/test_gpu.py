@@ -151,3 +151,31 @@ def test_doctor_reports_the_backend_read_from_llama_cpp(tmp_path):
     assert found["first_token_ms"] > 0 and found["decode_tokens_per_s"] > 0
     if expected == "CPU only":
         assert found["backend in use"] == "CPU" and found["offload"].startswith("0 ")
+
+
+def _choice(monkeypatch, tmp_path, *, gpu_build=True, layers=-1, larger=True, **settings):
+    from assistant import Assistant, pipeline
+    from assistant.errors import ModelError
+    from assistant.hardware import Offload
+
+    def resolve(s):
+        if s.model == "qwen2.5-coder-1.5b":
+            if not larger:
+                raise ModelError("not installed")
+            return tmp_path / "large.gguf"
+        return tmp_path / "default.gguf"
+
+    monkeypatch.setattr(pipeline, "resolve_model", resolve)
+    monkeypatch.setattr(pipeline, "llama_gpu_build", lambda: gpu_build)
+    monkeypatch.setattr(pipeline, "auto_offload", lambda path, n_ctx: Offload(layers, "fake"))
+    return Assistant(Settings(data_dir=tmp_path / "idx", **settings))._model_path().name
+
+
+def test_a_gpu_that_holds_the_larger_model_answers_with_it(monkeypatch, tmp_path):
+    assert _choice(monkeypatch, tmp_path) == "large.gguf"
+
+
+@pytest.mark.parametrize("case", [{"gpu_build": False}, {"layers": 0}, {"larger": False},
+                                  {"model": "qwen2.5-coder-0.5b"}, {"n_gpu_layers": 0}])
+def test_otherwise_the_default_model_stays(monkeypatch, tmp_path, case):
+    assert _choice(monkeypatch, tmp_path, **case) == "default.gguf"
