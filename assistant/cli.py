@@ -21,13 +21,12 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _layers(text: str) -> int | str:
-    word = text.strip().lower()
-    if word == "auto":
-        return word
-    try:
-        return int(word)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: use auto, -1 (all), 0 or a count") from None
+    from .settings import layers_value
+
+    value = layers_value(text)
+    if value != "auto" and not isinstance(value, int):
+        raise argparse.ArgumentTypeError(f"{text!r}: use auto, -1 (all), 0 or a count")
+    return value
 
 
 def _progress_bar(label: str):

@@ -63,7 +63,7 @@ def report(assistant, *, load: bool = True) -> dict[str, object]:
     }
     try:
         out["embedder"] = _embedder(assistant)
-    except AssistantError as exc:
+    except Exception as exc:  # noqa: BLE001 - a report, not a failure
         out["embedder"] = f"error: {exc}"
     if s.llm_base_url:
         out["answer model"] = f"{s.llm_model_name} at {s.llm_base_url} (OpenAI-compatible server)"
@@ -81,7 +81,7 @@ def report(assistant, *, load: bool = True) -> dict[str, object]:
             elif isinstance(gen, LlamaCppGenerator) and s.n_gpu_layers == "auto":
                 offload = hardware.auto_offload(gen.path, gen.context_size)
                 out["offload"] = f"{offload.layers} ({offload.reason})"
-        except AssistantError as exc:
+        except Exception as exc:  # noqa: BLE001 - a report, not a failure
             out["answer model"] = f"error: {exc}"
     try:
         out["index"] = f"{assistant.count()} papers in {assistant.index.where()}"

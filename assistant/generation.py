@@ -19,6 +19,7 @@ from .hardware import (
     auto_offload,
     import_llama,
     load_capturing,
+    load_errors,
 )
 
 Message = dict[str, str]
@@ -80,11 +81,17 @@ class LlamaCppGenerator:
                     logits_all=draft is not None,  # drafts are verified per token
                     verbose=False))
             except (ValueError, RuntimeError, OSError) as exc:
+                said = "; ".join(load_errors())
                 raise ModelError(
-                    f"cannot load the GGUF model {self.path}: {exc}; check the file with "
+                    f"cannot load the GGUF model {self.path}: {exc}"
+                    f"{f' (llama.cpp: {said})' if said else ''}; check the file with "
                     "`assistant models --verify` or point ASSISTANT_MODEL at another GGUF"
                 ) from exc
         return self._llm
+
+    @property
+    def loaded_yet(self) -> bool:
+        return self._llm is not None
 
     def _offload(self) -> Offload:
         if self.n_gpu_layers != "auto":
@@ -100,9 +107,9 @@ class LlamaCppGenerator:
     def format_prompt(self, messages: Sequence[Message]) -> str:
         """The exact text the chat template makes of `messages` (for counting and benchmarks)."""
         if self._formatter is None:
+            meta = self.llm.metadata  # loads llama_cpp in its order first (hardware.import_llama)
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-            meta = self.llm.metadata
             template = meta.get("tokenizer.chat_template")
             if not template:
                 raise ModelError(f"{self.path} has no chat template; use an instruct GGUF model")

@@ -78,9 +78,12 @@ def _ggml(name: str) -> ctypes.CDLL:
 def llama_devices() -> list[Device]:
     """The devices of this llama-cpp-python build (ggml's backend registry)."""
     try:
-        ggml, base = _ggml("ggml"), _ggml("ggml-base")  # loads llama_cpp and its backends
-    except (ImportError, OSError):
+        return _read_devices(_ggml("ggml"), _ggml("ggml-base"))  # loads llama_cpp, backends
+    except Exception:  # noqa: BLE001 - no build, a library that does not load, a missing symbol
         return []
+
+
+def _read_devices(ggml: ctypes.CDLL, base: ctypes.CDLL) -> list[Device]:
     ggml.ggml_backend_dev_count.restype = ctypes.c_size_t
     ggml.ggml_backend_dev_get.restype = ctypes.c_void_p
     ggml.ggml_backend_dev_get.argtypes = [ctypes.c_size_t]
@@ -107,7 +110,7 @@ def llama_gpu_build() -> bool:
     """Whether this llama-cpp-python build can offload layers at all (CUDA, Metal, Vulkan…)."""
     try:
         return bool(import_llama().llama_supports_gpu_offload())
-    except (ImportError, AttributeError):
+    except Exception:  # noqa: BLE001 - not installed, or its library does not load
         return False
 
 
@@ -196,6 +199,14 @@ def parse_load_log(text: str) -> LoadReport:
 
 
 _CAPTURE = threading.Lock()
+_LAST_LOAD: list[str] = []  # llama.cpp's log of the last load, for error messages
+
+
+def load_errors(limit: int = 3) -> list[str]:
+    """The last error or warning lines llama.cpp wrote while loading a model."""
+    bad = [line.strip() for line in _LAST_LOAD
+           if re.search(r"error|fail|out of memory|unable|cannot", line, re.I)]
+    return bad[-limit:]
 
 
 def load_capturing(load):
@@ -216,4 +227,5 @@ def load_capturing(load):
             result = load()
         finally:
             llama_cpp.llama_log_set(_logger.llama_log_callback, ctypes.c_void_p(0))
+            _LAST_LOAD[:] = "".join(lines).splitlines()
     return result, parse_load_log("".join(lines))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -18,6 +19,8 @@ from .ingest import Progress, ingest
 from .locking import write_lock
 from .models import (
     DEFAULT_EMBEDDER,
+    DEFAULT_MODEL,
+    GGUF_MODELS,
     GPU_MODEL,
     onnx_folder,
     resolve_embedder,
@@ -29,6 +32,7 @@ from .retrieval import Filters, Retriever
 from .settings import Settings, bundled_corpus
 from .types import Answer, Citation, IngestReport, Source
 
+log = logging.getLogger("assistant")
 _MAX_QUESTION_CHARS = 2000
 HISTORY_TURNS = 6  # earlier answers a conversation keeps to resolve follow-ups
 
@@ -89,11 +93,15 @@ class Assistant:
         """Load a GPU build's answer model before torch initialises CUDA: on the H200, a
         CUDA build of llama-cpp-python crashed loading a model after torch had, and ran in
         the other order (docs/benchmarks.md, "GPU offload")."""
-        if self._generator is None and not self.settings.llm_base_url and llama_gpu_build():
+        if self.settings.llm_base_url or not llama_gpu_build():
+            return
+        try:
             gen = self.generator
-            if isinstance(gen, LlamaCppGenerator):
+            if isinstance(gen, LlamaCppGenerator) and not gen.loaded_yet:
                 with self._gen_lock:
                     gen.llm  # noqa: B018 - loads it
+        except ModelError as exc:  # searching and ingesting work without the answer model
+            log.warning("the answer model was not loaded before the embedder: %s", exc)
 
     def _model_path(self) -> Path:
         """The default model, or on a GPU that takes every layer of it, the larger one when
@@ -101,8 +109,9 @@ class Assistant:
         right for about 20 ms more (docs/benchmarks.md, "GPU offload")."""
         s = self.settings
         path = resolve_model(s)
-        if s.model or s.n_gpu_layers != "auto" or not llama_gpu_build():
-            return path
+        if (s.model or s.n_gpu_layers != "auto" or path.name != GGUF_MODELS[DEFAULT_MODEL].filename
+                or not llama_gpu_build()):
+            return path  # chosen by the user, or a GGUF of their own in models/
         try:
             larger = resolve_model(s.replace(model=GPU_MODEL))
         except ModelError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,7 +193,7 @@ class Settings:
             (16 <= self.max_tokens < self.n_ctx,
              f"max_tokens must be between 16 and n_ctx ({self.n_ctx}), got {self.max_tokens}"),
             (self.n_gpu_layers == "auto" or isinstance(self.n_gpu_layers, int)
-             and self.n_gpu_layers >= -1,
+             and not isinstance(self.n_gpu_layers, bool) and self.n_gpu_layers >= -1,
              f"n_gpu_layers must be 'auto', -1 (all) or a count of layers, got "
              f"{self.n_gpu_layers!r}"),
             (0.0 <= self.temperature <= 2.0, f"temperature must be in [0, 2], got {self.temperature}"),
@@ -251,6 +252,12 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
+def layers_value(raw: str) -> int | str:
+    """'auto' or a whole number, as the environment and the CLI give n_gpu_layers."""
+    word = raw.strip().lower()
+    return int(word) if re.fullmatch(r"-?[0-9]+", word) else word
+
+
 def _parse(name: str, type_name: str, raw: str) -> Any:
     """An environment value as the field's type: bools read 1/0, true/false, yes/no, on/off."""
     variable = f"ASSISTANT_{name.upper()}={raw!r}"
@@ -260,8 +267,7 @@ def _parse(name: str, type_name: str, raw: str) -> Any:
             return value in _TRUE
         raise ConfigError(f"{variable} is not a boolean; use true or false")
     if type_name == "int | str":  # a count, or a word such as 'auto'
-        word = raw.strip().lower()
-        return int(word) if word.lstrip("-").isdigit() else word
+        return layers_value(raw)
     try:
         if type_name.startswith("int"):
             return int(raw)

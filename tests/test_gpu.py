@@ -121,15 +121,28 @@ def test_the_load_log_of_a_cpu_build_is_read():
 
 
 @pytest.mark.parametrize("raw,value", [("auto", "auto"), ("AUTO", "auto"), ("-1", -1),
-                                       ("0", 0), ("12", 12)])
+                                       ("0", 0), ("12", 12), (" 3 ", 3)])
 def test_n_gpu_layers_reads_auto_or_a_count(raw, value):
     assert Settings.from_env({"ASSISTANT_N_GPU_LAYERS": raw}).n_gpu_layers == value
 
 
 def test_n_gpu_layers_defaults_to_auto_and_refuses_other_words():
     assert Settings().n_gpu_layers == "auto"
+    for raw in ("many", "--1", "²", "1.5"):
+        with pytest.raises(ConfigError, match="n_gpu_layers"):
+            Settings.from_env({"ASSISTANT_N_GPU_LAYERS": raw})
     with pytest.raises(ConfigError, match="n_gpu_layers"):
-        Settings.from_env({"ASSISTANT_N_GPU_LAYERS": "many"})
+        Settings(n_gpu_layers=True)
+
+
+def test_the_cli_reads_n_gpu_layers_as_the_environment_does():
+    from assistant.cli import build_parser
+
+    parse = build_parser().parse_args
+    assert parse(["search", "x", "--n-gpu-layers", "auto"]).n_gpu_layers == "auto"
+    assert parse(["search", "x", "--n-gpu-layers", "-1"]).n_gpu_layers == -1
+    with pytest.raises(SystemExit):
+        parse(["search", "x", "--n-gpu-layers", "many"])
 
 
 def test_the_real_build_reports_its_devices():
@@ -138,7 +151,8 @@ def test_the_real_build_reports_its_devices():
 
 
 def test_doctor_reports_the_backend_read_from_llama_cpp(tmp_path):
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(tmp_path / "index"),
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env |= {"ASSISTANT_DATA_DIR": str(tmp_path / "index"),
            "ASSISTANT_MODEL": str(real_model("smollm2-135m"))}
     out = subprocess.run([sys.executable, "-m", "assistant", "doctor", "--json"],
                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
@@ -153,7 +167,11 @@ def test_doctor_reports_the_backend_read_from_llama_cpp(tmp_path):
         assert found["backend in use"] == "CPU" and found["offload"].startswith("0 ")
 
 
-def _choice(monkeypatch, tmp_path, *, gpu_build=True, layers=-1, larger=True, **settings):
+DEFAULT_FILE = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+
+
+def _choice(monkeypatch, tmp_path, *, gpu_build=True, layers=-1, larger=True, own=False,
+            **settings):
     from assistant import Assistant, pipeline
     from assistant.errors import ModelError
     from assistant.hardware import Offload
@@ -163,7 +181,7 @@ def _choice(monkeypatch, tmp_path, *, gpu_build=True, layers=-1, larger=True, **
             if not larger:
                 raise ModelError("not installed")
             return tmp_path / "large.gguf"
-        return tmp_path / "default.gguf"
+        return tmp_path / ("mine.gguf" if own else DEFAULT_FILE)
 
     monkeypatch.setattr(pipeline, "resolve_model", resolve)
     monkeypatch.setattr(pipeline, "llama_gpu_build", lambda: gpu_build)
@@ -178,4 +196,8 @@ def test_a_gpu_that_holds_the_larger_model_answers_with_it(monkeypatch, tmp_path
 @pytest.mark.parametrize("case", [{"gpu_build": False}, {"layers": 0}, {"larger": False},
                                   {"model": "qwen2.5-coder-0.5b"}, {"n_gpu_layers": 0}])
 def test_otherwise_the_default_model_stays(monkeypatch, tmp_path, case):
-    assert _choice(monkeypatch, tmp_path, **case) == "default.gguf"
+    assert _choice(monkeypatch, tmp_path, **case) == DEFAULT_FILE
+
+
+def test_a_gguf_of_the_users_own_in_models_is_kept_on_a_gpu(monkeypatch, tmp_path):
+    assert _choice(monkeypatch, tmp_path, own=True) == "mine.gguf"
