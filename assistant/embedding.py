@@ -55,7 +55,9 @@ def embed_documents(embedder: Embedder, docs: Sequence[Document], *,
     if late is not None:
         return late(docs)
     texts = [f"{d.title}\n{d.body[s:e]}" for d in docs for s, e in d.spans]
-    vectors = np.asarray(embedder.embed(texts), dtype=np.float32)
+    matrix = getattr(embedder, "embed_matrix", None)
+    vectors = (matrix(texts) if matrix is not None and texts
+               else np.asarray(embedder.embed(texts), dtype=np.float32))
     out, cursor = [], 0
     for d in docs:
         out.append(vectors[cursor:cursor + len(d.spans)].reshape(len(d.spans), -1))
@@ -105,6 +107,35 @@ class LateEmbedder:
         """The last hidden states (batch, tokens, dim) of a padded batch."""
         raise NotImplementedError
 
+    def _pool(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Mean of each row's token vectors (batch, dim), as sentence-transformers pools."""
+        hidden = self._forward(ids, mask)
+        weights = mask[:, :, None].astype(np.float32)
+        return (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1.0)
+
+    def embed_matrix(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors (len(texts), dim), each text truncated to `query_tokens`; batched by
+        length, pooled where the network runs (only pooled vectors leave a GPU)."""
+        query, _ = self._tokenizers_pair()
+        encodings = _encode(query, list(texts))
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        out = None
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start:start + self.batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            pooled = self._pool(ids, mask)
+            if out is None:
+                out = np.zeros((len(encodings), pooled.shape[1]), np.float32)
+            out[batch] = pooled
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1.0)
+
     def _run(self, encodings) -> list[np.ndarray]:
         """Token vectors (n_tokens, dim) of each encoding, batched by length."""
         out: list[np.ndarray] = [np.zeros(0)] * len(encodings)
@@ -124,11 +155,7 @@ class LateEmbedder:
         return out
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        query, _ = self._tokenizers_pair()
-        hidden = self._run(_encode(query, list(texts)))
-        return np.stack([unit(h.mean(axis=0)) for h in hidden]).tolist()
+        return self.embed_matrix(texts).tolist() if texts else []
 
     def embed_spans(self, docs: Sequence[Document]) -> list[np.ndarray]:
         _, tokenizer = self._tokenizers_pair()
@@ -248,15 +275,27 @@ class TorchLateEmbedder(LateEmbedder):
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         import torch
 
+        with torch.inference_mode():
+            return self._hidden(torch, ids, mask)[0].float().cpu().numpy()
+
+    def _hidden(self, torch, ids: np.ndarray, mask: np.ndarray):
         if self._model is None:
             with self._lock:
                 if self._model is None:
                     self._model = self._open(torch)
-        with torch.inference_mode():
-            tensors = [torch.from_numpy(x).to(self.device, non_blocking=True) for x in (ids, mask)]
-            hidden = self._model(input_ids=tensors[0], attention_mask=tensors[1],
-                                 token_type_ids=torch.zeros_like(tensors[0])).last_hidden_state
-            return hidden.float().cpu().numpy()
+        tensors = [torch.from_numpy(x).to(self.device, non_blocking=True) for x in (ids, mask)]
+        hidden = self._model(input_ids=tensors[0], attention_mask=tensors[1],
+                             token_type_ids=torch.zeros_like(tensors[0])).last_hidden_state
+        return hidden, tensors[1]
+
+    def _pool(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        import torch
+
+        with torch.inference_mode():  # pooled on the device: only (batch, dim) is copied back
+            hidden, on_device = self._hidden(torch, ids, mask)
+            weights = on_device.unsqueeze(-1).float()
+            pooled = (hidden.float() * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1)
+            return pooled.cpu().numpy()
 
     def _open(self, torch):
         offline.enforce()

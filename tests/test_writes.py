@@ -201,3 +201,25 @@ def test_late_chunking_setting_chooses_one_pass_or_one_per_span(tmp_path):
                       embedder=embedder, generator=FakeGenerator())
         assert a.ingest(corpus).added == 3
         assert embedder.documents == passes
+
+
+def test_pooled_vectors_are_the_mean_of_each_texts_own_tokens():
+    """embed_matrix pools per text over its real tokens only (padding excluded), batched by
+    length: the same as pooling each text alone."""
+    import numpy as np
+
+    from assistant.embedding import LateEmbedder
+    from assistant.models import resolve_embedder
+
+    class Hashed(LateEmbedder):  # token vectors that depend on the token id and position
+        def _forward(self, ids, mask):
+            rng = np.random.default_rng(0)
+            table = rng.standard_normal((40000, 8)).astype(np.float32)
+            return table[ids] + np.arange(ids.shape[1], dtype=np.float32)[None, :, None] / 10
+
+    _, folder = resolve_embedder(Settings())
+    texts = ["a", "a much longer text with many more tokens in it than the others", "mid text"]
+    together = Hashed(folder, name="h", batch_size=8).embed_matrix(texts)
+    alone = np.vstack([Hashed(folder, name="h", batch_size=1).embed_matrix([t]) for t in texts])
+    assert np.allclose(together, alone, atol=1e-6)
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0)
