@@ -107,6 +107,20 @@ class LateEmbedder:
         """The last hidden states (batch, tokens, dim) of a padded batch."""
         raise NotImplementedError
 
+    def _batches(self, encodings):
+        """(indices, padded ids, mask) of batches of similar length."""
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start:start + self.batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            yield batch, ids, mask
+
     def _pool(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Mean of each row's token vectors (batch, dim), as sentence-transformers pools."""
         hidden = self._forward(ids, mask)
@@ -118,17 +132,8 @@ class LateEmbedder:
         length, pooled where the network runs (only pooled vectors leave a GPU)."""
         query, _ = self._tokenizers_pair()
         encodings = _encode(query, list(texts))
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
         out = None
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start:start + self.batch_size]
-            width = max(len(encodings[i].ids) for i in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            for row, i in enumerate(batch):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1
+        for batch, ids, mask in self._batches(encodings):
             pooled = self._pool(ids, mask)
             if out is None:
                 out = np.zeros((len(encodings), pooled.shape[1]), np.float32)
@@ -139,16 +144,7 @@ class LateEmbedder:
     def _run(self, encodings) -> list[np.ndarray]:
         """Token vectors (n_tokens, dim) of each encoding, batched by length."""
         out: list[np.ndarray] = [np.zeros(0)] * len(encodings)
-        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start:start + self.batch_size]
-            width = max(len(encodings[i].ids) for i in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros_like(ids)
-            for row, i in enumerate(batch):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1
+        for batch, ids, mask in self._batches(encodings):
             hidden = self._forward(ids, mask)
             for row, i in enumerate(batch):
                 out[i] = hidden[row, :len(encodings[i].ids)]
