@@ -216,6 +216,11 @@ def cmd_eval_qa(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.api_only:
+        from .api import serve_api
+
+        serve_api(_settings(args))
+        return 0
     from .ui import serve
 
     serve(_settings(args))
@@ -311,6 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="start the chat page")
     p.add_argument("--host", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 7860)")
+    p.add_argument("--api-only", action="store_true",
+                   help="serve the HTTP API (/v1/...) without the chat page")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("models", parents=[common], help="list, install and verify models")

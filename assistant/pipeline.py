@@ -30,7 +30,7 @@ from .models import (
 from .names import label
 from .retrieval import Filters, Retriever
 from .settings import Settings, bundled_corpus
-from .types import Answer, Citation, IngestReport, Source
+from .types import Answer, Citation, IngestReport, Paper, Source
 
 log = logging.getLogger("assistant")
 _MAX_QUESTION_CHARS = 2000
@@ -169,6 +169,19 @@ class Assistant:
                 self.index.bump()
                 self.retriever.refresh()
             return len(stored)
+
+    def library(self, offset: int = 0, limit: int = 50,
+                filters: Filters | None = None) -> tuple[int, list[Paper]]:
+        """(how many papers match, one page of them, newest first) for browsing."""
+        retriever = self.retriever
+        retriever.refresh()
+        catalog = retriever.lexical
+        f = filters or Filters()
+        ids = catalog.allowed(f.year_min, f.year_max, f.authors, f.paper_ids)
+        page = sorted(ids, key=lambda pid: (-int(catalog.years[catalog.position(pid)]), pid))
+        page = page[offset:offset + limit]
+        found = self.index.get_papers(page)
+        return len(ids), [found[pid] for pid in page if pid in found]
 
     def ensure_bundled(self, progress: Progress | None = None) -> IngestReport | None:
         """Index the bundled corpus when the index is empty."""

@@ -164,6 +164,10 @@ class Settings:
         default=None,
     )
     llm_model_name: str = _describe("Model name sent to the OpenAI-compatible server.", default="default")
+    api_token: str | None = _describe(
+        "Bearer token the HTTP API (/v1/...) requires on every request when set; unset: none.",
+        default=None,
+    )
     host: str = _describe("Address the chat page binds to.", default="127.0.0.1")
     port: int = _describe("Port of the chat page.", default=7860)
 

@@ -190,6 +190,13 @@ def serve(settings: Settings | None = None, *, block: bool = True):
     app.queue(default_concurrency_limit=1)
     print(f"Chat page: http://{settings.host}:{settings.port}", flush=True)
     app.launch(server_name=settings.host, server_port=settings.port, share=False,
-               inbrowser=False, theme=theme, prevent_thread_lock=not block, quiet=True,
+               inbrowser=False, theme=theme, prevent_thread_lock=True, quiet=True,
                footer_links=["api"], show_error=True)
+    from .api import build_api
+
+    # the HTTP API beside the page, on the same Assistant (one model, one index)
+    app.app.mount("/v1", build_api(assistant, token=settings.api_token, prefix=""))
+    print(f"HTTP API: http://{settings.host}:{settings.port}/v1", flush=True)
+    if block:
+        app.block_thread()
     return app

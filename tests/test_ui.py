@@ -107,3 +107,14 @@ def test_chat_page_in_headless_chromium(server, tmp_path):
     assert "Searched for: What about DotaMath's GSM8K score?" in follow
     outside = [u for u in requested if not u.startswith(("http://127.0.0.1", "data:", "blob:"))]
     assert outside == [], f"the page fetched from outside: {outside[:5]}"
+
+
+def test_the_http_api_is_served_beside_the_page(server):
+    import json
+    import urllib.request
+
+    base = server[0].rstrip("/")
+    with urllib.request.urlopen(f"{base}/v1/models", timeout=30) as r:
+        assert json.load(r)["data"][0]["id"] == "assistant"
+    with urllib.request.urlopen(f"{base}/v1/search?q=DotaMath&k=1", timeout=120) as r:
+        assert "DotaMath" in json.load(r)["results"][0]["title"]
