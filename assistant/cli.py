@@ -333,7 +333,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Printable:
+    """A text stream that drops escape sequences and control characters (a stored title
+    or a model's reply cannot clear the terminal or retitle it)."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from .formats import printable
+
+        return self._stream.write(printable(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if not isinstance(sys.stdout, _Printable):
+        sys.stdout, sys.stderr = _Printable(sys.stdout), _Printable(sys.stderr)
     args = build_parser().parse_args(argv)
     if getattr(args, "what", None) == "retrieval" and not args.mode:
         args.mode = ["hybrid"]

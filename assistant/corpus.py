@@ -107,7 +107,7 @@ def _check(path: Path) -> None:
         raise CorpusError(f"{path}: the file is empty; add papers to it or pass another file")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise CorpusError(f"{path}: is UTF-16 text; save the file as UTF-8")
-    if b"\x00" in head:
+    if head.count(b"\x00") > len(head) // 100:  # text may hold a stray NUL; binary is full of them
         raise CorpusError(f"{path}: looks like a binary file; pass a .txt, .jsonl, .csv, .bib, .ris "
                           "or PubMed .xml corpus, or one of those compressed as .gz")
 

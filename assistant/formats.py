@@ -64,6 +64,12 @@ def clean(value: object) -> str:
     return " ".join(_CONTROLS.sub("", text).split())
 
 
+def printable(text: str) -> str:
+    """Text safe for a terminal: escape sequences and control characters dropped, line breaks
+    and tabs kept."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
 def undecodable(text: str) -> bool:
     """Whether `text` holds bytes that were not valid UTF-8 (see `Lines`)."""
     return _UNDECODED.search(text) is not None

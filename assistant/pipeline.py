@@ -59,35 +59,36 @@ class Assistant:
         self._index = index
         self._retriever: Retriever | None = None
         self._lock = threading.Lock()  # one ingest at a time
+        self._parts = threading.RLock()  # each part is created once, whichever thread asks
         self._gen_lock = threading.Lock()  # one generation at a time: a Llama is not thread-safe
 
     # -- parts, created on first use --------------------------------------------------------
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            s = self.settings
-            default = not s.embedder or s.embedder == DEFAULT_EMBEDDER
-            if default and s.embedder_backend == "cuda" and not cuda_available():
-                raise ModelError("embedder_backend is 'cuda' but torch sees no CUDA GPU; set "
-                                 "ASSISTANT_EMBEDDER_BACKEND=auto to embed on the CPU")
-            if default and (s.embedder_backend == "cuda" or
-                            s.embedder_backend == "auto" and cuda_available()):
-                self._cuda_for_llama_first()
-                _, path = resolve_embedder(s)
-                # the stamp names the vector space: the same weights, tokenizer and pooling
-                # as the int8 export (cosine 0.99), so a GPU-built index serves a CPU laptop
-                self._embedder = TorchLateEmbedder(path, name=onnx_folder(s).name,
-                                                   batch_size=1024)
-                return self._embedder
-            onnx = resolve_onnx(s)
-            if onnx is not None:
-                self._embedder = OnnxEmbedder(onnx, name=onnx.name,
-                                              batch_size=self.settings.embed_batch_size)
-            else:
-                name, path = resolve_embedder(self.settings)
-                self._embedder = SentenceTransformerEmbedder(
-                    path, name=name, batch_size=self.settings.embed_batch_size)
+            with self._parts:
+                if self._embedder is None:
+                    self._embedder = self._make_embedder()
         return self._embedder
+
+    def _make_embedder(self) -> Embedder:
+        s = self.settings
+        default = not s.embedder or s.embedder == DEFAULT_EMBEDDER
+        if default and s.embedder_backend == "cuda" and not cuda_available():
+            raise ModelError("embedder_backend is 'cuda' but torch sees no CUDA GPU; set "
+                             "ASSISTANT_EMBEDDER_BACKEND=auto to embed on the CPU")
+        if default and (s.embedder_backend == "cuda" or
+                        s.embedder_backend == "auto" and cuda_available()):
+            self._cuda_for_llama_first()
+            _, path = resolve_embedder(s)
+            # the stamp names the vector space: the same weights, tokenizer and pooling as
+            # the int8 export (cosine 0.99), so a GPU-built index serves a CPU laptop
+            return TorchLateEmbedder(path, name=onnx_folder(s).name, batch_size=1024)
+        onnx = resolve_onnx(s)
+        if onnx is not None:
+            return OnnxEmbedder(onnx, name=onnx.name, batch_size=s.embed_batch_size)
+        name, path = resolve_embedder(s)
+        return SentenceTransformerEmbedder(path, name=name, batch_size=s.embed_batch_size)
 
     def _cuda_for_llama_first(self) -> None:
         """Load a GPU build's answer model before torch initialises CUDA: on the H200, a
@@ -121,27 +122,31 @@ class Assistant:
     @property
     def generator(self) -> Generator:
         if self._generator is None:
-            s = self.settings
-            if s.llm_base_url:
-                self._generator = OpenAICompatGenerator(s.llm_base_url, model=s.llm_model_name,
-                                                        n_ctx=s.n_ctx)
-            else:
-                self._generator = LlamaCppGenerator(self._model_path(), n_ctx=s.n_ctx,
-                                                    n_threads=s.n_threads,
-                                                    n_gpu_layers=s.n_gpu_layers, seed=s.seed,
-                                                    prompt_lookup=s.prompt_lookup)
+            with self._parts:
+                if self._generator is None:
+                    s = self.settings
+                    self._generator = (
+                        OpenAICompatGenerator(s.llm_base_url, model=s.llm_model_name,
+                                              n_ctx=s.n_ctx) if s.llm_base_url else
+                        LlamaCppGenerator(self._model_path(), n_ctx=s.n_ctx,
+                                          n_threads=s.n_threads, n_gpu_layers=s.n_gpu_layers,
+                                          seed=s.seed, prompt_lookup=s.prompt_lookup))
         return self._generator
 
     @property
     def index(self) -> ChromaIndex:
         if self._index is None:
-            self._index = ChromaIndex(self.settings)
+            with self._parts:
+                if self._index is None:
+                    self._index = ChromaIndex(self.settings)
         return self._index
 
     @property
     def retriever(self) -> Retriever:
         if self._retriever is None:
-            self._retriever = Retriever(self.index, self.embedder, self.settings)
+            with self._parts:
+                if self._retriever is None:
+                    self._retriever = Retriever(self.index, self.embedder, self.settings)
         return self._retriever
 
     # -- public API -------------------------------------------------------------------------
@@ -210,6 +215,9 @@ class Assistant:
     def ask_stream(self, question: str, *, k: int | None = None, filters: Filters | None = None,
                    history: Sequence[Answer] = ()) -> Iterator[str | Answer]:
         """Yield text pieces as the model writes them, then the checked `Answer`."""
+        if question is not None and not isinstance(question, str):
+            raise QuestionError(f"the question must be text, not {type(question).__name__}; "
+                                "send a string")
         question = " ".join((question or "").split())
         if not question:
             raise QuestionError("the question is empty; type a question about the papers")

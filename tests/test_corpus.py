@@ -96,3 +96,14 @@ def test_duplicate_id_is_reported_at_its_own_line(tmp_path):
     result = read_corpus(path)
     assert [p.title for p in result.papers] == ["One", "Two"]
     assert [(s.line, s.reason) for s in result.skipped] == [(3, "duplicate id 'p1'; kept the first")]
+
+
+def test_a_stray_nul_byte_skips_its_line_not_the_file(tmp_path):
+    from assistant.corpus import read_corpus
+
+    path = tmp_path / "nul.jsonl"
+    path.write_bytes(b'{"id": "a", "title": "Raw", "abstract": "Raw \x00 byte."}\n'
+                     b'{"id": "b", "title": "Fine", "abstract": "Fine abstract."}\n')
+    result = read_corpus(path)
+    assert [p.paper_id for p in result.papers] == ["b"]
+    assert result.skipped[0].line == 1

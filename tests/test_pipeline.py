@@ -1,6 +1,7 @@
 """The Assistant with fake embedder and generator over a real Chroma in a temp dir."""
 
 import json
+import time
 
 import pytest
 
@@ -337,3 +338,52 @@ def test_an_abstract_that_gives_instructions_is_never_repeated_as_a_claim(settin
     answer = a.ask("What does pooling replace in vision models?")
     assert "PWNED" not in answer.text and "PWNED" not in seen[0]
     assert all("PWNED" not in c.quote for c in answer.citations)
+
+
+def test_parts_are_created_once_when_many_threads_ask_at_once(settings, monkeypatch):
+    """The lazy embedder, index and retriever: one of each, whichever thread asks first."""
+    import threading
+
+    from assistant import Assistant, pipeline
+
+    made = []
+    real = pipeline.Retriever
+
+    class Counting(real):
+        def __init__(self, *args, **kwargs):
+            made.append(1)
+            time.sleep(0.05)  # widen the window a racy check would fall through
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "Retriever", Counting)
+    a = Assistant(settings, embedder=FakeEmbedder(), generator=FakeGenerator())
+    start = threading.Barrier(8)
+    seen = []
+
+    def grab():
+        start.wait()
+        seen.append(a.retriever)
+
+    threads = [threading.Thread(target=grab) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 1 and len({id(r) for r in seen}) == 1
+
+
+@pytest.mark.parametrize("question", [42, ["a list"], {"q": 1}])
+def test_a_question_that_is_not_text_gets_a_clear_error(settings, question):
+    a = Assistant(settings, embedder=FakeEmbedder(), generator=FakeGenerator())
+    with pytest.raises(QuestionError, match="must be text"):
+        a.ask(question)  # type: ignore[arg-type]
+
+
+def test_cli_output_drops_escape_sequences_and_controls():
+    import io
+
+    from assistant.cli import _Printable
+
+    out = io.StringIO()
+    _Printable(out).write("\x1b]0;pwned\x07T\x1b[2J ok\x00!\x9b\n\tx\x7f")
+    assert out.getvalue() == "T ok!\n\tx"
