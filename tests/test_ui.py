@@ -118,3 +118,19 @@ def test_the_http_api_is_served_beside_the_page(server):
         assert json.load(r)["data"][0]["id"] == "assistant"
     with urllib.request.urlopen(f"{base}/v1/search?q=DotaMath&k=1", timeout=120) as r:
         assert "DotaMath" in json.load(r)["results"][0]["title"]
+
+
+@pytest.mark.parametrize("path", ["/gradio_api/file=/etc/passwd", "/file=/etc/passwd",
+                                  "/gradio_api/file=../../../../etc/passwd",
+                                  "/v1/papers/..%2F..%2Fetc%2Fpasswd", "/static/../../etc/passwd",
+                                  "/gradio_api/file=" + str(ROOT / "pyproject.toml")])
+def test_file_routes_do_not_serve_files_outside_the_app(server, path):
+    import urllib.error
+
+    try:
+        with urllib.request.urlopen(server[0].rstrip("/") + path, timeout=30) as r:
+            body = r.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        assert exc.code in (400, 403, 404, 405), (path, exc.code)
+        return
+    assert "root:x:0:0" not in body and "[project]" not in body, path
