@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
 import threading
@@ -37,6 +38,32 @@ _MAX_QUESTION_CHARS = 2000
 HISTORY_TURNS = 6  # earlier answers a conversation keeps to resolve follow-ups
 
 
+class FifoLock:
+    """A lock granted in arrival order (threading.Lock is not fair), releasable from any
+    thread (a streamed answer may be resumed on another worker thread)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._waiting: collections.deque[threading.Event] = collections.deque()
+        self._held = False
+
+    def acquire(self) -> None:
+        with self._guard:
+            if not self._held and not self._waiting:
+                self._held = True
+                return
+            turn = threading.Event()
+            self._waiting.append(turn)
+        turn.wait()  # the releasing thread hands the lock over
+
+    def release(self) -> None:
+        with self._guard:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._held = False
+
+
 class Assistant:
     """Ingest corpora, search them and answer questions with cited sources.
 
@@ -61,6 +88,7 @@ class Assistant:
         self._lock = threading.Lock()  # one ingest at a time
         self._parts = threading.RLock()  # each part is created once, whichever thread asks
         self._gen_lock = threading.Lock()  # one generation at a time: a Llama is not thread-safe
+        self._turns = FifoLock()
 
     # -- parts, created on first use --------------------------------------------------------
     @property
@@ -227,6 +255,14 @@ class Assistant:
         if self.count() == 0:
             raise IndexError_(f"the index in {self.settings.data_dir} is empty; run "
                               "`assistant ingest FILE` or `Assistant.ingest(path)` first")
+        self._turns.acquire()  # asks take turns in arrival order, retrieval included
+        try:
+            yield from self._turn(question, k, filters, history)
+        finally:
+            self._turns.release()
+
+    def _turn(self, question: str, k: int | None, filters: Filters | None,
+              history: Sequence[Answer]) -> Iterator[str | Answer]:
         standalone = followup.rewrite(question, history)
         asked = question
         question = standalone

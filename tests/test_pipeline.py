@@ -387,3 +387,23 @@ def test_cli_output_drops_escape_sequences_and_controls():
     out = io.StringIO()
     _Printable(out).write("\x1b]0;pwned\x07T\x1b[2J ok\x00!\x9b\n\tx\x7f")
     assert out.getvalue() == "T ok!\n\tx"
+
+
+def test_asks_take_turns_in_arrival_order():
+    import threading
+
+    from assistant.pipeline import FifoLock
+
+    lock, order = FifoLock(), []
+    lock.acquire()
+    threads = []
+    for i in range(6):
+        t = threading.Thread(target=lambda i=i: (lock.acquire(), order.append(i), lock.release()))
+        t.start()
+        threads.append(t)
+        time.sleep(0.05)  # arrive one after another
+    releaser = threading.Thread(target=lock.release)  # released from another thread
+    releaser.start()
+    for t in [releaser, *threads]:
+        t.join(timeout=5)
+    assert order == list(range(6))
