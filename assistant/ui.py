@@ -6,11 +6,13 @@ import html
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from . import offline
 from .errors import AssistantError
 from .pipeline import HISTORY_TURNS, Assistant
+from .retrieval import Filters
 from .settings import Settings
 from .types import ABSTENTIONS, Answer
 
@@ -101,14 +103,54 @@ def sources_html(answer: Answer) -> str:
     return "".join(parts)
 
 
+def answer_markdown(answer: Answer) -> str:
+    """One chat message: the answer, what kind of answer it is, and its own numbered sources
+    with their quotes (so every answer keeps its sources, and copying it copies them)."""
+    lines = [answer.text]
+    if answer.hedged:
+        lines.append("\n*Fallback: the model's draft was not supported, so this quotes the "
+                     "sentence that best answers the question.*")
+    if answer.abstention == "not_stated":
+        lines.append("\n*The paper asked about is cited, but its abstract does not give this.*")
+    if answer.unsupported:
+        lines.append("\n*Removed, no source supports it:* " +
+                     " / ".join(f"~~{t}~~" for t in answer.unsupported))
+    if answer.citations:
+        by_number = {s.number: s for s in answer.sources}
+        lines.append("\n**References**\n")
+        for c in answer.citations:
+            source = by_number.get(c.number)
+            who = ", ".join(source.authors[:3]) + (" et al." if len(source.authors) > 3 else "") \
+                if source and source.authors else ""
+            meta = "; ".join(x for x in (who, str(source.year) if source and source.year else "")
+                             if x)
+            lines.append(f"[{c.number}] **{c.title}**" + (f" ({meta})" if meta else "") +
+                         f" `{c.paper_id}`  \n> {c.quote}\n")
+    return "\n".join(lines)
+
+
+def _status(assistant: Assistant, indexer: Indexer) -> str:
+    text = indexer.status()
+    if indexer.ready.is_set() and not indexer.error:
+        s = assistant.settings
+        try:
+            gen = assistant.generator
+            model = s.llm_model_name if s.llm_base_url else Path(gen.path).name
+        except AssistantError as exc:
+            model = f"not available ({exc})"
+        text += f"  \nModel: `{model}` · index: `{s.data_dir}`"
+    return text
+
+
 def build_app(assistant: Assistant, indexer: Indexer | None = None):
     offline.enforce()
     import gradio as gr
 
     indexer = indexer or Indexer(assistant)
 
-    def respond(message: str, history: list[dict[str, Any]],
-                answers: list[Answer] | None) -> Iterator[tuple]:
+    def respond(message: str, history: list[dict[str, Any]], answers: list[Answer] | None,
+                year_min: float | None = None, year_max: float | None = None,
+                author: str = "") -> Iterator[tuple]:
         """Stream one turn; `answers` (the conversation so far) resolves follow-ups."""
         answers = list(answers or [])
         history = list(history or [])
@@ -124,10 +166,13 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
             yield history, "", "", answers
             return
         draft = ""
+        filters = Filters(int(year_min) if year_min else None, int(year_max) if year_max else None,
+                          tuple(a.strip() for a in (author or "").split(",") if a.strip()))
         try:
-            for event in assistant.ask_stream(message, history=answers[-HISTORY_TURNS:]):
+            for event in assistant.ask_stream(message, history=answers[-HISTORY_TURNS:],
+                                              filters=filters or None):
                 if isinstance(event, Answer):
-                    history[-1]["content"] = event.text
+                    history[-1]["content"] = answer_markdown(event)
                     yield history, "", sources_html(event), [*answers, event]
                 else:
                     draft += event
@@ -151,24 +196,99 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
         gr.Markdown("## Abstract assistant\nAnswers cite the papers they come from, "
                     "with a quote from each abstract.")
         status = gr.Markdown(indexer.status(), elem_id="status")
-        chat = gr.Chatbot(label="Conversation", elem_id="chat", height=420,
-                          feedback_options=None, buttons=["copy"])
-        with gr.Row():
-            box = gr.Textbox(placeholder="Ask about the papers…", show_label=False, scale=8,
-                             elem_id="question", autofocus=True)
-            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
-            new = gr.Button("New conversation", scale=1, elem_id="new")
-        sources = gr.HTML(elem_id="sources")
+        with gr.Tab("Ask", elem_id="tab-ask"):
+            chat = gr.Chatbot(label="Conversation", elem_id="chat", height=420,
+                              feedback_options=None, buttons=["copy"])
+            with gr.Row():
+                box = gr.Textbox(placeholder="Ask about the papers…", show_label=False, scale=8,
+                                 elem_id="question", autofocus=True)
+                send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                new = gr.Button("New conversation", scale=1, elem_id="new")
+            with gr.Accordion("Filters for the next question", open=False, elem_id="filters"), \
+                    gr.Row():
+                year_min = gr.Number(label="From year", precision=0, elem_id="year-min")
+                year_max = gr.Number(label="To year", precision=0, elem_id="year-max")
+                author = gr.Textbox(label="Author (comma-separated)", elem_id="author")
+            sources = gr.HTML(elem_id="sources")
+        with gr.Tab("Library", elem_id="tab-library"):
+            with gr.Row():
+                lib_query = gr.Textbox(label="Search the library", elem_id="lib-query", scale=4)
+                lib_year = gr.Number(label="From year", precision=0, scale=1)
+                lib_author = gr.Textbox(label="Author", scale=2)
+                lib_go = gr.Button("Show", elem_id="lib-show", scale=1)
+            lib_count = gr.Markdown(elem_id="lib-count")
+            table = gr.Dataframe(headers=["id", "title", "year", "authors"], interactive=False,
+                                 elem_id="library", wrap=True)
+            with gr.Row():
+                delete_id = gr.Textbox(label="Paper id to delete", elem_id="delete-id", scale=4)
+                delete = gr.Button("Delete", variant="stop", elem_id="delete", scale=1)
+            gr.Markdown("### Add papers\nBibTeX, RIS, PubMed XML, arXiv or OpenAlex/Semantic "
+                        "Scholar JSON, JSONL, CSV or text; also `.gz`.")
+            upload = gr.File(label="Corpus file", file_count="single", elem_id="upload",
+                             file_types=[".txt", ".jsonl", ".json", ".csv", ".bib", ".ris",
+                                         ".xml", ".gz"])
+            add = gr.Button("Add to the index", variant="primary", elem_id="add")
+            report = gr.Markdown(elem_id="report")
         answers = gr.State([])
         timer = gr.Timer(1.0)
 
         def poll():
-            return indexer.status(), gr.Timer(active=not indexer.ready.is_set())
+            return _status(assistant, indexer), gr.Timer(active=not indexer.ready.is_set())
+
+        def show(query: str, year: float | None, who: str):
+            filters = Filters(int(year) if year else None, None,
+                              tuple(a.strip() for a in (who or "").split(",") if a.strip()))
+            try:
+                if (query or "").strip():
+                    hits = assistant.search(query, k=50, filters=filters or None)
+                    found = assistant.library(0, 50, Filters(
+                        paper_ids=tuple(h.paper_id for h in hits)))[1]
+                    rank = {h.paper_id: i for i, h in enumerate(hits)}
+                    papers, total = sorted(found, key=lambda p: rank[p.paper_id]), len(found)
+                else:
+                    total, papers = assistant.library(0, 200, filters)
+            except AssistantError as exc:
+                return f"**Error:** {exc}", []
+            rows = [[p.paper_id, p.title, p.year or "", "; ".join(p.authors[:4])]
+                    for p in papers]
+            return f"{total} papers match; {len(rows)} shown.", rows
+
+        def remove(paper_id: str):
+            paper_id = (paper_id or "").strip()
+            if not paper_id:
+                return "Type the id of a paper (first column) to delete it."
+            try:
+                gone = assistant.delete(paper_id)
+            except AssistantError as exc:
+                return f"**Error:** {exc}"
+            return f"Deleted `{paper_id}`." if gone else f"No paper `{paper_id}` in the index."
+
+        def add_file(path: str | None, progress=gr.Progress()):  # noqa: B008 - Gradio's way
+            if not path:
+                return "Choose a file first."
+
+            def step(done: int, total: int) -> None:
+                if total:
+                    progress(done / total, desc=f"embedding {done}/{total} papers")
+
+            try:
+                result = assistant.ingest(path, progress=step)
+            except AssistantError as exc:
+                return f"**Error:** {exc}"
+            lines = [f"**{result.summary()}**"]
+            lines += [f"- skipped line {k.line}: {k.reason}" for k in result.skipped[:50]]
+            lines += [f"- truncated line {k.line}: {k.reason}" for k in result.truncated[:20]]
+            return "\n".join(lines)
 
         timer.tick(poll, outputs=[status, timer], api_visibility="private")
         for trigger in (box.submit, send.click):
-            trigger(respond, inputs=[box, chat, answers], outputs=[chat, box, sources, answers],
+            trigger(respond, inputs=[box, chat, answers, year_min, year_max, author],
+                    outputs=[chat, box, sources, answers], api_visibility="private")
+        for trigger in (lib_go.click, lib_query.submit):
+            trigger(show, inputs=[lib_query, lib_year, lib_author], outputs=[lib_count, table],
                     api_visibility="private")
+        delete.click(remove, inputs=[delete_id], outputs=[report], api_visibility="private")
+        add.click(add_file, inputs=[upload], outputs=[report], api_visibility="private")
         new.click(lambda: ([], "", "", []), outputs=[chat, box, sources, answers],
                   api_visibility="private")
         gr.api(api_ask, api_name="ask")

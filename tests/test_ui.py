@@ -134,3 +134,94 @@ def test_file_routes_do_not_serve_files_outside_the_app(server, path):
         assert exc.code in (400, 403, 404, 405), (path, exc.code)
         return
     assert "root:x:0:0" not in body and "[project]" not in body, path
+
+
+def test_page_flows_library_upload_delete_filters_phone_and_dark(server, tmp_path):
+    """Each flow of the page in Chromium, with a screenshot of each (saved under tmp_path)."""
+    from playwright.sync_api import sync_playwright
+
+    corpus = tmp_path / "owls.jsonl"
+    corpus.write_text('{"id": "owl-1", "title": "Barn owls hunt by sound", "year": 2031, '
+                      '"authors": ["Ada Strix"], "abstract": "Barn owls locate prey in the '
+                      'dark by sound alone."}\n{"id": "bad", "title": "No abstract"}\n')
+    requested: list[str] = []
+    shots = tmp_path / "shots"
+    shots.mkdir()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.on("request", lambda r: requested.append(r.url))
+        page.goto(server[0])
+        page.get_by_text("papers indexed").wait_for(timeout=180_000)
+        status = page.locator("#status").inner_text()
+        page.screenshot(path=str(shots / "status.png"))
+
+        # library: list, upload with its report, find the new paper, delete it
+        page.get_by_role("tab", name="Library").click()
+        page.locator("#lib-show").click()
+        page.get_by_text("papers match").wait_for(timeout=60_000)
+        listed = page.locator("#lib-count").inner_text()
+        page.locator("#upload input[type=file]").set_input_files(str(corpus))
+        page.locator("#add").click()
+        page.get_by_text("1 added").wait_for(timeout=120_000)
+        report = page.locator("#report").inner_text()
+        page.screenshot(path=str(shots / "upload.png"), full_page=True)
+        page.locator("#lib-query textarea, #lib-query input").first.fill("barn owls prey")
+        page.locator("#lib-show").click()
+        page.locator("#library").get_by_text("owl-1").wait_for(timeout=60_000)
+        page.locator("#delete-id textarea, #delete-id input").first.fill("owl-1")
+        page.locator("#delete").click()
+        page.get_by_text("Deleted `owl-1`").or_(page.get_by_text("Deleted owl-1")).wait_for(
+            timeout=60_000)
+        page.screenshot(path=str(shots / "library.png"), full_page=True)
+
+        # filters apply to the next question: nothing is from 2040 on, so it declines
+        page.get_by_role("tab", name="Ask").click()
+        page.locator("#filters").get_by_text("Filters for the next question").click()
+        page.locator("#year-min input").fill("2040")
+        page.locator("#question textarea").fill("What is DotaMath?")
+        page.locator("#ask").click()
+        page.wait_for_function("() => /Declined|Cited papers/.test("
+                               "document.querySelector('#sources').innerText)", timeout=180_000)
+        filtered = page.locator("#sources").inner_text()
+        page.screenshot(path=str(shots / "filters.png"), full_page=True)
+
+        # phone width: nothing wider than the screen; dark mode follows the system
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.reload()
+        page.get_by_text("papers indexed").wait_for(timeout=60_000)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        page.screenshot(path=str(shots / "phone.png"), full_page=True)
+        page.emulate_media(color_scheme="dark")
+        page.reload()
+        page.get_by_text("papers indexed").wait_for(timeout=60_000)
+        dark = page.evaluate("document.body.classList.contains('dark') || "
+                             "document.documentElement.classList.contains('dark')")
+        page.screenshot(path=str(shots / "dark.png"), full_page=True)
+        browser.close()
+    assert "Model: smollm2" in status.replace("`", "") and "index:" in status
+    assert "94 papers match" in listed
+    assert "1 added" in report and "skipped line 2" in report and "no abstract" in report
+    assert "Declined" in filtered
+    assert width <= 400
+    assert dark
+    assert all((shots / f"{n}.png").stat().st_size > 1000
+               for n in ("status", "upload", "library", "filters", "phone", "dark"))
+    outside = [u for u in requested if not u.startswith(("http://127.0.0.1", "data:", "blob:"))]
+    assert outside == [], f"the page fetched from outside: {outside[:5]}"
+
+
+def test_each_answer_message_carries_its_own_references():
+    from assistant.types import Answer, Citation, Source
+    from assistant.ui import answer_markdown
+
+    source = Source("p1", "Cats sleep", "Cats sleep 16 h.", 0.9, number=1, year=2020,
+                    authors=("A. One", "B. Two", "C. Three", "D. Four"))
+    answer = Answer("How long do cats sleep?", "Cats sleep 16 hours a day [1].",
+                    (Citation(1, "p1", "Cats sleep", "Cats sleep 16 h."),), (source,),
+                    hedged=True, unsupported=("Dogs sleep more.",))
+    text = answer_markdown(answer)
+    assert text.startswith("Cats sleep 16 hours a day [1].")
+    assert "[1] **Cats sleep** (A. One, B. Two, C. Three et al.; 2020) `p1`" in text
+    assert "> Cats sleep 16 h." in text
+    assert "Fallback" in text and "~~Dogs sleep more.~~" in text
