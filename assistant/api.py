@@ -5,14 +5,18 @@ page, `assistant serve --api-only` alone."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import secrets
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -35,9 +39,19 @@ def _error(status: int, message: str, kind: str = "invalid_request_error") -> JS
     return JSONResponse({"error": {"message": message, "type": kind}}, status_code=status)
 
 
+class Part(BaseModel):
+    type: str = "text"
+    text: str = Field(default="", max_length=20_000)
+
+
 class Message(BaseModel):
     role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: str = Field(max_length=20_000)
+    content: str | list[Part] | None = Field(default=None, max_length=20_000)
+
+    def text(self) -> str:
+        if isinstance(self.content, list):  # OpenAI's list form: the text parts
+            return " ".join(p.text for p in self.content if p.type == "text")
+        return self.content or ""
 
 class ChatRequest(BaseModel):
     model: str = MODEL_ID
@@ -61,6 +75,41 @@ class AskRequest(BaseModel):
     k: int | None = Field(default=None, ge=1, le=20)
     filters: FilterModel = Field(default_factory=FilterModel)
 
+
+
+# Asks wait for their turn (one model) here, not in the server's shared thread pool, so a
+# queue of asks never starves search, the library or a stream that holds the turn.
+_ASKS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ask")
+
+
+async def _off_loop(fn, *args):
+    return await asyncio.get_running_loop().run_in_executor(_ASKS, fn, *args)
+
+
+async def _streamed(make: Callable[[], Iterator]) -> AsyncIterator:
+    """The events of a blocking generator, run to its end on an ask thread whatever the
+    client does (so its turn is always given back); an AssistantError arrives as an event."""
+    loop, events = asyncio.get_running_loop(), asyncio.Queue()
+    done = object()
+
+    def put(event) -> None:
+        with contextlib.suppress(RuntimeError):  # the server's loop has closed: nobody reads
+            loop.call_soon_threadsafe(events.put_nowait, event)
+
+    def produce() -> None:
+        try:
+            for event in make():
+                put(event)
+        except AssistantError as exc:
+            put(exc)
+        except Exception as exc:  # noqa: BLE001 - reported to the client, not a traceback
+            put(AssistantError(f"the answer failed: {exc}"))
+        finally:
+            put(done)
+
+    _ASKS.submit(produce)
+    while (event := await events.get()) is not done:
+        yield event
 
 
 def citations(answer: Answer) -> list[dict[str, Any]]:
@@ -102,9 +151,18 @@ def build_api(assistant: Assistant, *, token: str | None = None, prefix: str = "
                 return _error(401, "missing or wrong bearer token; send "
                                    "`Authorization: Bearer <ASSISTANT_API_TOKEN>`",
                               "authentication_error")
+        origin = request.headers.get("origin")
+        if origin and request.method not in ("GET", "HEAD", "OPTIONS") and \
+                urlsplit(origin).netloc != request.headers.get("host"):
+            # a web page elsewhere may not post papers or questions to this local server
+            return _error(403, f"cross-site request from {origin} refused", "permission_error")
         upload = request.method == "POST" and request.url.path.rstrip("/").endswith("/papers")
         limit = UPLOAD_LIMIT if upload else JSON_LIMIT
         size = request.headers.get("content-length")
+        if size is None and request.method in ("POST", "PUT", "PATCH") and \
+                request.headers.get("transfer-encoding"):
+            return _error(411, "send the body with a Content-Length header; chunked bodies "
+                               "are refused")
         if size is not None and (not size.isdigit() or int(size) > limit):
             return _error(413, f"the request body is over {limit // (1 << 20)} MB; send less")
         return await call_next(request)
@@ -126,13 +184,15 @@ def build_api(assistant: Assistant, *, token: str | None = None, prefix: str = "
                                             "owned_by": "local"}]}
 
     @app.post(f"{prefix}/chat/completions")
-    def chat(body: ChatRequest):
-        question, history = _history([m.model_dump() for m in body.messages])
+    async def chat(body: ChatRequest):
+        question, history = _history([{"role": m.role, "content": m.text()}
+                                      for m in body.messages])
         if not question.strip():
             raise QuestionError("the last message must be a user message with a question")
+        question = await _off_loop(assistant.check_question, question)  # 400 before a stream
         ident, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
         if not body.stream:
-            answer = assistant.ask(question, history=history)
+            answer = await _off_loop(lambda: assistant.ask(question, history=history))
             return {"id": ident, "object": "chat.completion", "created": created,
                     "model": MODEL_ID,
                     "choices": [{"index": 0, "finish_reason": "stop",
@@ -142,33 +202,32 @@ def build_api(assistant: Assistant, *, token: str | None = None, prefix: str = "
                               "total_tokens": answer.prompt_tokens + answer.completion_tokens},
                     "citations": citations(answer), "assistant": _details(answer)}
 
-        def events() -> Iterator[str]:
-            def chunk(delta: dict, finish: str | None = None, **extra) -> str:
-                data = {"id": ident, "object": "chat.completion.chunk", "created": created,
-                        "model": MODEL_ID, "choices": [{"index": 0, "delta": delta,
-                                                        "finish_reason": finish}], **extra}
-                return f"data: {json.dumps(data)}\n\n"
+        def chunk(delta: dict, finish: str | None = None, **extra) -> str:
+            data = {"id": ident, "object": "chat.completion.chunk", "created": created,
+                    "model": MODEL_ID, "choices": [{"index": 0, "delta": delta,
+                                                    "finish_reason": finish}], **extra}
+            return f"data: {json.dumps(data)}\n\n"
 
+        async def events() -> AsyncIterator[str]:
             yield chunk({"role": "assistant"})
-            try:
-                for event in assistant.ask_stream(question, history=history):
-                    if isinstance(event, Answer):
-                        # only the checked text is sent: a draft sentence the check removes
-                        # never reaches the client
-                        yield chunk({"content": event.text})
-                        yield chunk({}, "stop", citations=citations(event),
-                                    assistant=_details(event))
-                    else:
-                        yield ": drafting\n\n"  # keeps the connection alive
-            except AssistantError as exc:
-                yield f"data: {json.dumps({'error': {'message': str(exc)}})}\n\n"
+            async for event in _streamed(lambda: assistant.ask_stream(question, history=history)):
+                if isinstance(event, AssistantError):
+                    yield f"data: {json.dumps({'error': {'message': str(event)}})}\n\n"
+                elif isinstance(event, Answer):
+                    # only the checked text is sent: a draft sentence the check removes never
+                    # reaches the client
+                    yield chunk({"content": event.text})
+                    yield chunk({}, "stop", citations=citations(event), assistant=_details(event))
+                else:
+                    yield ": drafting\n\n"  # keeps the connection alive
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")
 
     @app.post(f"{prefix}/ask")
-    def ask(body: AskRequest) -> dict:
-        answer = assistant.ask(body.question, k=body.k, filters=body.filters.filters())
+    async def ask(body: AskRequest) -> dict:
+        answer = await _off_loop(lambda: assistant.ask(body.question, k=body.k,
+                                                        filters=body.filters.filters()))
         return answer.to_dict()
 
     @app.get(f"{prefix}/search")

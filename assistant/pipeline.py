@@ -242,7 +242,18 @@ class Assistant:
 
     def ask_stream(self, question: str, *, k: int | None = None, filters: Filters | None = None,
                    history: Sequence[Answer] = ()) -> Iterator[str | Answer]:
-        """Yield text pieces as the model writes them, then the checked `Answer`."""
+        """Yield text pieces as the model writes them, then the checked `Answer`. The turn
+        lock is held until the generator finishes or is closed: consume it promptly."""
+        question = self.check_question(question)
+        self._turns.acquire()  # asks take turns in arrival order, retrieval included
+        try:
+            yield from self._turn(question, k, filters, history)
+        finally:
+            self._turns.release()
+
+    def check_question(self, question: object) -> str:
+        """The question with its whitespace collapsed, or QuestionError / IndexError_ saying
+        what to fix (checked before an answer starts)."""
         if question is not None and not isinstance(question, str):
             raise QuestionError(f"the question must be text, not {type(question).__name__}; "
                                 "send a string")
@@ -255,11 +266,7 @@ class Assistant:
         if self.count() == 0:
             raise IndexError_(f"the index in {self.settings.data_dir} is empty; run "
                               "`assistant ingest FILE` or `Assistant.ingest(path)` first")
-        self._turns.acquire()  # asks take turns in arrival order, retrieval included
-        try:
-            yield from self._turn(question, k, filters, history)
-        finally:
-            self._turns.release()
+        return question
 
     def _turn(self, question: str, k: int | None, filters: Filters | None,
               history: Sequence[Answer]) -> Iterator[str | Answer]:

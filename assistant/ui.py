@@ -134,9 +134,9 @@ def _status(assistant: Assistant, indexer: Indexer) -> str:
     if indexer.ready.is_set() and not indexer.error:
         s = assistant.settings
         try:
-            gen = assistant.generator
-            model = s.llm_model_name if s.llm_base_url else Path(gen.path).name
-        except AssistantError as exc:
+            path = getattr(assistant.generator, "path", None)
+            model = s.llm_model_name if s.llm_base_url or path is None else Path(path).name
+        except Exception as exc:  # noqa: BLE001 - shown in the status, not raised every second
             model = f"not available ({exc})"
         text += f"  \nModel: `{model}` · index: `{s.data_dir}`"
     return text
@@ -311,7 +311,7 @@ def serve(settings: Settings | None = None, *, block: bool = True):
     print(f"Chat page: http://{settings.host}:{settings.port}", flush=True)
     app.launch(server_name=settings.host, server_port=settings.port, share=False,
                inbrowser=False, theme=theme, prevent_thread_lock=True, quiet=True,
-               footer_links=["api"], show_error=True)
+               footer_links=["api"], show_error=True, max_file_size="200mb")
     from .api import build_api
 
     # the HTTP API beside the page, on the same Assistant (one model, one index)

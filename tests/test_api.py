@@ -90,12 +90,27 @@ def test_papers_are_added_by_upload_and_deleted(client, assistant):
     assert r.status_code == 404 and "GET /v1/papers" in r.json()["error"]["message"]
 
 
-def test_an_upload_name_cannot_leave_its_folder(client, assistant, tmp_path):
+def test_an_upload_name_cannot_leave_its_folder(client, assistant, tmp_path, monkeypatch):
+    import tempfile
+
+    uploads = tmp_path / "uploads" / "deep" / "er"
+    uploads.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(uploads))
     new = '{"id": "owls", "title": "Owls at night", "abstract": "Owls hunt at night."}\n'
+    written = []
+    real_open = open
+
+    def spy(path, *args, **kwargs):
+        written.append(str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", spy)
     for name in ("../../escape.jsonl", "/etc/cron.d/x.jsonl", "..\\..\\x.jsonl"):
         r = client.post("/v1/papers", files={"file": (name, new.encode())})
         assert r.status_code == 200, r.text
-    assert not (tmp_path.parent / "escape.jsonl").exists()
+    monkeypatch.undo()
+    saved = [w for w in written if w.endswith((".jsonl", "x.jsonl"))]
+    assert saved and all(w.startswith(str(uploads) + "/tmp") for w in saved), saved
     r = client.post("/v1/papers", files={"file": ("notes.exe", b"MZ")})
     assert r.status_code == 400 and "not a corpus file" in r.json()["error"]["message"]
     assert assistant.count() == 3
@@ -178,3 +193,38 @@ def test_the_openai_client_talks_to_a_served_api(assistant):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_a_cross_site_post_and_a_chunked_body_are_refused(client, assistant):
+    new = b'{"id": "owls", "title": "Owls", "abstract": "Owls hunt at night."}\n'
+    r = client.post("/v1/papers", files={"file": ("x.jsonl", new)},
+                    headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403 and "cross-site" in r.json()["error"]["message"]
+
+    def body():
+        yield b'{"question": "How long do cats sleep?"}'
+
+    r = client.post("/v1/ask", content=body(), headers={"Content-Type": "application/json"})
+    assert r.status_code == 411
+    assert assistant.count() == 2
+
+
+def test_an_abandoned_stream_gives_its_turn_back(client):
+    with client.stream("POST", "/v1/chat/completions", json={
+            "stream": True, "messages": [{"role": "user", "content": "How long do cats sleep?"}]}
+                       ) as r:
+        next(r.iter_lines())  # read one line, then drop the connection
+    r = client.post("/v1/ask", json={"question": "How long do cats sleep?"})
+    assert r.status_code == 200 and r.json()["citations"]
+
+
+def test_errors_known_up_front_are_not_streamed(client):
+    r = client.post("/v1/chat/completions", json={
+        "stream": True, "messages": [{"role": "user", "content": "x" * 2500}]})
+    assert r.status_code == 400 and "characters" in r.json()["error"]["message"]
+
+
+def test_openai_list_content_is_read(client):
+    r = client.post("/v1/chat/completions", json={"messages": [
+        {"role": "user", "content": [{"type": "text", "text": "How long do cats sleep?"}]}]})
+    assert r.status_code == 200 and "sixteen" in r.json()["choices"][0]["message"]["content"]
