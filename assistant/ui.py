@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import html
+import re
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from . import offline
+from .citations import MARKER
 from .errors import AssistantError
 from .pipeline import HISTORY_TURNS, Assistant
 from .retrieval import Filters
@@ -18,6 +21,8 @@ from .types import ABSTENTIONS, Answer
 
 _SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial",
                  "sans-serif"]
+# a followed [n] marker highlights its reference
+_CSS = ".ref:target { background: #fde047; color: #000; border-radius: 3px; padding: 0 3px; }"
 _MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
 
 
@@ -103,10 +108,12 @@ def sources_html(answer: Answer) -> str:
     return "".join(parts)
 
 
-def answer_markdown(answer: Answer) -> str:
+def answer_markdown(answer: Answer, *, links: bool = True) -> str:
     """One chat message: the answer, what kind of answer it is, and its own numbered sources
     with their quotes (so every answer keeps its sources, and copying it copies them)."""
-    lines = [answer.text]
+    tag = uuid.uuid4().hex[:8]  # anchors unique to this message
+    lines = [MARKER.sub(lambda m: _links(m, tag), html.escape(answer.text, quote=False))
+             if links else answer.text]
     if answer.hedged:
         lines.append("\n*Fallback: the model's draft was not supported, so this quotes the "
                      "sentence that best answers the question.*")
@@ -124,9 +131,18 @@ def answer_markdown(answer: Answer) -> str:
                 if source and source.authors else ""
             meta = "; ".join(x for x in (who, str(source.year) if source and source.year else "")
                              if x)
-            lines.append(f"[{c.number}] **{c.title}**" + (f" ({meta})" if meta else "") +
+            number = (f'<span id="ref-{tag}-{c.number}" class="ref">[{c.number}]</span>'
+                      if links else f"[{c.number}]")
+            lines.append(f"{number} **{c.title}**" + (f" ({meta})" if meta else "") +
                          f" `{c.paper_id}`  \n> {c.quote}\n")
     return "\n".join(lines)
+
+
+def _links(match, tag: str) -> str:
+    """`[1, 2]` as links to the references of the same message (highlighted when followed)."""
+    numbers = re.findall(r"\d+", match.group(1))
+    inner = ", ".join(f'<a href="#ref-{tag}-{n}" class="marker">{n}</a>' for n in numbers)
+    return f"{match.group(0)[:len(match.group(0)) - len(match.group(0).lstrip())]}[{inner}]"
 
 
 def _status(assistant: Assistant, indexer: Indexer) -> str:
@@ -156,14 +172,14 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
         history = list(history or [])
         history.append({"role": "user", "content": message})
         history.append({"role": "assistant", "content": "…"})
-        yield history, "", "", answers
+        yield history, "", "", answers, ""
         if not indexer.ready.is_set():
             history[-1]["content"] = "Waiting for indexing to finish…"
-            yield history, "", "", answers
+            yield history, "", "", answers, ""
             indexer.ready.wait()
         if indexer.error:
             history[-1]["content"] = f"**Error:** {indexer.error}"
-            yield history, "", "", answers
+            yield history, "", "", answers, ""
             return
         draft = ""
         filters = Filters(int(year_min) if year_min else None, int(year_max) if year_max else None,
@@ -173,14 +189,15 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
                                               filters=filters or None):
                 if isinstance(event, Answer):
                     history[-1]["content"] = answer_markdown(event)
-                    yield history, "", sources_html(event), [*answers, event]
+                    yield (history, "", sources_html(event), [*answers, event],
+                           f"**Q:** {event.question}\n\n" + answer_markdown(event, links=False))
                 else:
                     draft += event
                     history[-1]["content"] = draft
-                    yield history, "", "", answers
+                    yield history, "", "", answers, ""
         except AssistantError as exc:
             history[-1]["content"] = f"**Error:** {exc}"
-            yield history, "", "", answers
+            yield history, "", "", answers, ""
 
     def api_ask(question: str) -> dict:
         """Answer a question; returns the Answer as a dict (text, citations, sources)."""
@@ -210,6 +227,9 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
                 year_max = gr.Number(label="To year", precision=0, elem_id="year-max")
                 author = gr.Textbox(label="Author (comma-separated)", elem_id="author")
             sources = gr.HTML(elem_id="sources")
+            as_markdown = gr.Textbox(label="The last answer as Markdown, with its references",
+                                     lines=4, buttons=["copy"], elem_id="markdown",
+                                     interactive=False)
         with gr.Tab("Library", elem_id="tab-library"):
             with gr.Row():
                 lib_query = gr.Textbox(label="Search the library", elem_id="lib-query", scale=4)
@@ -283,13 +303,13 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
         timer.tick(poll, outputs=[status, timer], api_visibility="private")
         for trigger in (box.submit, send.click):
             trigger(respond, inputs=[box, chat, answers, year_min, year_max, author],
-                    outputs=[chat, box, sources, answers], api_visibility="private")
+                    outputs=[chat, box, sources, answers, as_markdown], api_visibility="private")
         for trigger in (lib_go.click, lib_query.submit):
             trigger(show, inputs=[lib_query, lib_year, lib_author], outputs=[lib_count, table],
                     api_visibility="private")
         delete.click(remove, inputs=[delete_id], outputs=[report], api_visibility="private")
         add.click(add_file, inputs=[upload], outputs=[report], api_visibility="private")
-        new.click(lambda: ([], "", "", []), outputs=[chat, box, sources, answers],
+        new.click(lambda: ([], "", "", [], ""), outputs=[chat, box, sources, answers, as_markdown],
                   api_visibility="private")
         gr.api(api_ask, api_name="ask")
     app.indexer = indexer
@@ -311,7 +331,7 @@ def serve(settings: Settings | None = None, *, block: bool = True):
     print(f"Chat page: http://{settings.host}:{settings.port}", flush=True)
     app.launch(server_name=settings.host, server_port=settings.port, share=False,
                inbrowser=False, theme=theme, prevent_thread_lock=True, quiet=True,
-               footer_links=["api"], show_error=True, max_file_size="200mb")
+               footer_links=["api"], show_error=True, max_file_size="200mb", css=_CSS)
     from .api import build_api
 
     # the HTTP API beside the page, on the same Assistant (one model, one index)

@@ -1,6 +1,7 @@
 """The chat page: its HTTP API and a smoke test in headless Chromium."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -221,7 +222,58 @@ def test_each_answer_message_carries_its_own_references():
                     (Citation(1, "p1", "Cats sleep", "Cats sleep 16 h."),), (source,),
                     hedged=True, unsupported=("Dogs sleep more.",))
     text = answer_markdown(answer)
-    assert text.startswith("Cats sleep 16 hours a day [1].")
-    assert "[1] **Cats sleep** (A. One, B. Two, C. Three et al.; 2020) `p1`" in text
+    tag = re.search(r'href="#ref-(\w+)-1"', text).group(1)
+    assert text.startswith(f'Cats sleep 16 hours a day [<a href="#ref-{tag}-1" class="marker">1'
+                           '</a>].')
+    assert (f'<span id="ref-{tag}-1" class="ref">[1]</span> **Cats sleep** (A. One, B. Two, '
+            "C. Three et al.; 2020) `p1`") in text
     assert "> Cats sleep 16 h." in text
     assert "Fallback" in text and "~~Dogs sleep more.~~" in text
+
+
+def test_a_marker_leads_to_its_highlighted_reference(tmp_path):
+    """In Chromium, on a page over fakes (so the answer is known): following [1] in an answer
+    highlights that answer's own reference and quote."""
+    from playwright.sync_api import sync_playwright
+
+    from assistant import Assistant, Settings
+    from assistant.ui import _CSS, Indexer, build_app
+    from tests.conftest import FakeEmbedder, FakeGenerator
+
+    corpus = tmp_path / "cats.jsonl"
+    corpus.write_text('{"id": "cats", "title": "Sleep in domestic cats", "abstract": "Domestic '
+                      'cats sleep for sixteen hours per day. Kittens sleep longer."}\n')
+    settings = Settings(data_dir=tmp_path / "index", min_relevance=0.0, hedge_relevance=1.01)
+    assistant = Assistant(settings, embedder=FakeEmbedder(), generator=FakeGenerator(
+        lambda m: "Domestic cats sleep for sixteen hours per day [1]."))
+    assistant.ingest(corpus)
+    indexer = Indexer(assistant)
+    indexer.start()
+    app = build_app(assistant, indexer)
+    port = _free_port()
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+               css=_CSS)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.get_by_text("papers indexed").wait_for(timeout=60_000)
+            page.locator("#question textarea").fill("How long do cats sleep?")
+            page.locator("#ask").click()
+            marker = page.locator("#chat a.marker").first
+            marker.wait_for(timeout=60_000)
+            marker.click()
+            target = page.evaluate("(document.querySelector(':target') || {}).className")
+            colour = page.evaluate("getComputedStyle(document.querySelector(':target'))"
+                                   ".backgroundColor")
+            page.screenshot(path=str(tmp_path / "marker.png"), full_page=True)
+            copied = page.locator("#markdown textarea").input_value()
+            browser.close()
+    finally:
+        app.close()
+    assert target == "ref"
+    assert colour == "rgb(253, 224, 71)"
+    assert copied.startswith("**Q:** How long do cats sleep?")
+    assert "sixteen hours per day [1]." in copied and "[1] **Sleep in domestic cats**" in copied
+    assert "<a " not in copied and "<span" not in copied
