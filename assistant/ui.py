@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 import sys
 import threading
 import uuid
@@ -302,8 +303,10 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
 
         timer.tick(poll, outputs=[status, timer], api_visibility="private")
         for trigger in (box.submit, send.click):
+            # answers take turns behind the one model; the library and search stay free
             trigger(respond, inputs=[box, chat, answers, year_min, year_max, author],
-                    outputs=[chat, box, sources, answers, as_markdown], api_visibility="private")
+                    outputs=[chat, box, sources, answers, as_markdown], api_visibility="private",
+                    concurrency_limit=2, concurrency_id="answers")
         for trigger in (lib_go.click, lib_query.submit):
             trigger(show, inputs=[lib_query, lib_year, lib_author], outputs=[lib_count, table],
                     api_visibility="private")
@@ -327,11 +330,15 @@ def serve(settings: Settings | None = None, *, block: bool = True):
     indexer.start()
     app = build_app(assistant, indexer)
     theme = gr.themes.Default(font=_SYSTEM_FONTS, font_mono=_MONO_FONTS)
-    app.queue(default_concurrency_limit=1)
+    app.queue(default_concurrency_limit=4)
+    token = settings.api_token
     print(f"Chat page: http://{settings.host}:{settings.port}", flush=True)
     app.launch(server_name=settings.host, server_port=settings.port, share=False,
                inbrowser=False, theme=theme, prevent_thread_lock=True, quiet=True,
-               footer_links=["api"], show_error=True, max_file_size="200mb", css=_CSS)
+               footer_links=["api"], show_error=True, max_file_size="200mb", css=_CSS,
+               # with a token set, the page asks for it too (any user name)
+               auth=(lambda _user, password: secrets.compare_digest(password, token))
+               if token else None)
     from .api import build_api
 
     # the HTTP API beside the page, on the same Assistant (one model, one index)

@@ -277,3 +277,27 @@ def test_a_marker_leads_to_its_highlighted_reference(tmp_path):
     assert copied.startswith("**Q:** How long do cats sleep?")
     assert "sixteen hours per day [1]." in copied and "[1] **Sleep in domestic cats**" in copied
     assert "<a " not in copied and "<span" not in copied
+
+
+def test_a_token_guards_the_page_and_its_api_too(bundled_index):
+    import urllib.error
+
+    from assistant import Settings
+    from assistant.ui import serve
+
+    port = _free_port()
+    app = serve(Settings(data_dir=bundled_index, api_token="s3cret", port=port,
+                         model=str(ROOT / "models" / "smollm2-135m-instruct-q4_1.gguf")),
+                block=False)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for path in ("/config", "/gradio_api/info", "/v1/models"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(base + path, timeout=30)
+            assert refused.value.code == 401, path
+        request = urllib.request.Request(base + "/v1/models",
+                                         headers={"Authorization": "Bearer s3cret"})
+        with urllib.request.urlopen(request, timeout=30) as r:
+            assert r.status == 200
+    finally:
+        app.close()
