@@ -138,8 +138,7 @@ class LateEmbedder:
             if out is None:
                 out = np.zeros((len(encodings), pooled.shape[1]), np.float32)
             out[batch] = pooled
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms > 0, norms, 1.0)
+        return unit(out)
 
     def _run(self, encodings) -> list[np.ndarray]:
         """Token vectors (n_tokens, dim) of each encoding, batched by length."""
@@ -197,8 +196,7 @@ class LateEmbedder:
                 sums[d][missing] = np.asarray(self.embed(texts), dtype=np.float32)
                 counts[d][missing] = 1.0
             pooled = sums[d] / counts[d][:, None] if len(doc.spans) else sums[d]
-            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-            out.append(pooled / np.where(norms > 0, norms, 1.0))
+            out.append(unit(pooled))
         return out
 
     def _windows(self, doc: Document, head: str, whole) -> list[Span]:
@@ -362,6 +360,7 @@ def _encode(tokenizer, texts: list[str]) -> list:
 
 
 def unit(v: np.ndarray) -> np.ndarray:
-    """`v` scaled to length 1 (a zero vector stays as it is)."""
-    norm = float(np.linalg.norm(v))
-    return v / norm if norm else v
+    """`v` scaled to length 1 along its last axis, so each row of a matrix (a zero vector
+    stays as it is)."""
+    norms = np.linalg.norm(v, axis=-1, keepdims=True)
+    return v / np.where(norms > 0, norms, 1.0)

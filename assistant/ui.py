@@ -146,6 +146,12 @@ def _links(match, tag: str) -> str:
     return f"{match.group(0)[:len(match.group(0)) - len(match.group(0).lstrip())]}[{inner}]"
 
 
+def _filters(year_min: float | None, year_max: float | None, authors: str | None) -> Filters:
+    """The page's filter fields: years as numbers (empty: none), authors comma-separated."""
+    return Filters(int(year_min) if year_min else None, int(year_max) if year_max else None,
+                   tuple(a.strip() for a in (authors or "").split(",") if a.strip()))
+
+
 def _status(assistant: Assistant, indexer: Indexer) -> str:
     text = indexer.status()
     if indexer.ready.is_set() and not indexer.error:
@@ -183,8 +189,7 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
             yield history, "", "", answers, ""
             return
         draft = ""
-        filters = Filters(int(year_min) if year_min else None, int(year_max) if year_max else None,
-                          tuple(a.strip() for a in (author or "").split(",") if a.strip()))
+        filters = _filters(year_min, year_max, author)
         try:
             for event in assistant.ask_stream(message, history=answers[-HISTORY_TURNS:],
                                               filters=filters or None):
@@ -257,15 +262,13 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
             return _status(assistant, indexer), gr.Timer(active=not indexer.ready.is_set())
 
         def show(query: str, year: float | None, who: str):
-            filters = Filters(int(year) if year else None, None,
-                              tuple(a.strip() for a in (who or "").split(",") if a.strip()))
+            filters = _filters(year, None, who)
             try:
                 if (query or "").strip():
                     hits = assistant.search(query, k=50, filters=filters or None)
-                    found = assistant.library(0, 50, Filters(
-                        paper_ids=tuple(h.paper_id for h in hits)))[1]
-                    rank = {h.paper_id: i for i, h in enumerate(hits)}
-                    papers, total = sorted(found, key=lambda p: rank[p.paper_id]), len(found)
+                    found = assistant.index.get_papers([h.paper_id for h in hits])
+                    papers = [found[h.paper_id] for h in hits if h.paper_id in found]
+                    total = len(papers)
                 else:
                     total, papers = assistant.library(0, 200, filters)
             except AssistantError as exc:
