@@ -23,6 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from .corpus import UPLOAD_SUFFIXES
 from .errors import AssistantError, CorpusError, QuestionError
 from .formats import clean
 from .pipeline import Assistant
@@ -32,7 +33,6 @@ from .types import Answer
 MODEL_ID = "assistant"
 JSON_LIMIT = 1 << 20  # bytes of a JSON body
 UPLOAD_LIMIT = 200 << 20  # bytes of an uploaded corpus file
-UPLOAD_SUFFIXES = (".txt", ".jsonl", ".json", ".csv", ".bib", ".ris", ".xml", ".gz")
 
 
 def _error(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
@@ -53,12 +53,14 @@ class Message(BaseModel):
             return " ".join(p.text for p in self.content if p.type == "text")
         return self.content or ""
 
+
 class ChatRequest(BaseModel):
     model: str = MODEL_ID
     messages: list[Message] = Field(min_length=1, max_length=200)
     stream: bool = False
     max_tokens: int | None = None  # the assistant's own limits apply
     temperature: float | None = None
+
 
 class FilterModel(BaseModel):
     year_min: int | None = None
@@ -70,11 +72,11 @@ class FilterModel(BaseModel):
         return Filters(self.year_min, self.year_max, tuple(self.authors),
                        tuple(self.paper_ids))
 
+
 class AskRequest(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
     k: int | None = Field(default=None, ge=1, le=20)
     filters: FilterModel = Field(default_factory=FilterModel)
-
 
 
 # Asks wait for their turn (one model) here, not in the server's shared thread pool, so a

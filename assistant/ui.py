@@ -14,6 +14,7 @@ from typing import Any
 
 from . import offline
 from .citations import MARKER
+from .corpus import UPLOAD_SUFFIXES
 from .errors import AssistantError
 from .pipeline import HISTORY_TURNS, Assistant
 from .retrieval import Filters
@@ -251,8 +252,7 @@ def build_app(assistant: Assistant, indexer: Indexer | None = None):
             gr.Markdown("### Add papers\nBibTeX, RIS, PubMed XML, arXiv or OpenAlex/Semantic "
                         "Scholar JSON, JSONL, CSV or text; also `.gz`.")
             upload = gr.File(label="Corpus file", file_count="single", elem_id="upload",
-                             file_types=[".txt", ".jsonl", ".json", ".csv", ".bib", ".ris",
-                                         ".xml", ".gz"])
+                             file_types=list(UPLOAD_SUFFIXES))
             add = gr.Button("Add to the index", variant="primary", elem_id="add")
             report = gr.Markdown(elem_id="report")
         answers = gr.State([])
