@@ -170,7 +170,7 @@ class Evidence:
             if polarity and not part.negated or \
                     part.negated and not polarity and part.negates & words:
                 continue
-            if any(_moved(fig, near, s) for fig, near in claim_roles.items()) or \
+            if any(_moved(fig, near, s, words - context) for fig, near in claim_roles.items()) or \
                     _crossed(pairs, s.text):
                 continue
             # the anchor itself must state part of the claim
@@ -228,12 +228,14 @@ def _crossed(pairs: list[tuple[str, str]], sentence: str) -> bool:
     return False
 
 
-def _moved(figure: str, near: set[str], sentence: _Sentence) -> bool:
+def _moved(figure: str, near: set[str], sentence: _Sentence, claim: set[str]) -> bool:
     """The claim ties a figure to words ("6X ... inference") that the sentence ties tightly
     to another of its figures ("10X inference latency") and not to this one: small models
-    move figures between the things an abstract measures."""
+    move figures between the things an abstract measures. A claim that also names what the
+    sentence ties tightly to this figure ("hazard ratio of 2.86") keeps it where it was."""
     shared = near & sentence.words
-    if not shared or shared & sentence.roles.get(figure, set()):
+    if not shared or shared & sentence.roles.get(figure, set()) or \
+            claim & sentence.tight.get(figure, set()):
         return False
     return any(shared & tight for other, tight in sentence.tight.items() if other != figure)
 
@@ -300,6 +302,18 @@ def _without_header(text: str, sources: Sequence[Source]) -> str:
     return rest.strip() if sep and rest.strip() and head and copied else text
 
 
+_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:(?:,\s?|[ \u2009\u202f])\d{3})+(?![\d,]\d)")
+
+
+def _as_written(answer: str, texts: list[str]) -> str:
+    """A figure the model regrouped ("15, 022") written as a source writes it ("15 022"),
+    so that it is checked, and reads, as in the source."""
+    written = {re.sub(r"\D", "", m.group(0)): m.group(0)
+               for t in texts for m in _GROUPED.finditer(t)}
+    return _GROUPED.sub(lambda m: written.get(re.sub(r"\D", "", m.group(0)), m.group(0)),
+                        answer)
+
+
 def check(answer: str, sources: Sequence[Source], question: str = "",
           about: Collection[str] = (), max_claims: int | None = None,
           answers: Callable[[str], bool] | None = None) -> Checked:
@@ -312,7 +326,7 @@ def check(answer: str, sources: Sequence[Source], question: str = "",
     if not text or not sources or NO_ANSWER.lower().rstrip(".") in text.lower():
         return Checked(NO_ANSWER, (), False, declined=bool(text))
     evidence = [Evidence.of(s) for s in sources]
-    text = _without_header(text, sources)
+    text = _as_written(_without_header(text, sources), [s.abstract or s.text for s in sources])
     asked_about = _named(question, evidence)
     if asked_about:
         asked_about |= {n for n, s in enumerate(sources, start=1) if s.paper_id in about}

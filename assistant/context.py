@@ -208,7 +208,8 @@ _COUNTS = re.compile(r"\bhow many\b", re.IGNORECASE)
 
 
 _TIME_UNITS = r"(?:seconds?|s|sec|minutes?|min|hours?|h|hrs?|days?|weeks?|wk|months?|mo|years?|yr)"
-_DURATION = re.compile(rf"(?:(?<![A-Za-z])\d+(?:[.,]\d+)?|{NUMBER_WORDS})[\s\-]*{_TIME_UNITS}\b",
+_DURATION = re.compile(rf"(?:(?<![A-Za-z])\d+(?:[.,]\d+)?|{NUMBER_WORDS})[\s\-]*{_TIME_UNITS}\b|"
+                       r"\b(?:hour|day|week|month|year)s?\s+\d+\b",  # and a time point: "on day 15"
                        re.IGNORECASE)
 _ABOUT_TIME = re.compile(rf"\b(?:how long|how often|how old|when|duration|age|time|period|"
                          rf"follow-?up|frequency|interval|half-life|{_TIME_UNITS})\b", re.IGNORECASE)

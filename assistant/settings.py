@@ -129,8 +129,8 @@ class Settings:
         default=0.6,
     )
     min_relevance: float = _describe(
-        "Relevance (0..1, calibrated on the bundled question set) the best paper must reach, "
-        "else the assistant declines without calling the model.",
+        "Relevance (0..1, calibrated on the bundled and SciFact questions) the best paper "
+        "must reach, else the assistant declines without calling the model.",
         default=0.5,
     )
     n_ctx: int = _describe("Context window of the answer model, in tokens.", default=4096)

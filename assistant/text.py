@@ -71,17 +71,25 @@ def content_words(text: str) -> set[str]:
     """The answer check's words: like `tokenize`, without the words abstracts use about
     themselves (negations are stop words: `negated` reads them), acronyms in the singular."""
     text = _ACRONYM_PLURAL.sub(r"\1", text)
-    return set(_stemmer().stemWords(_words(text, CHECK_STOPWORDS, figures=True)))
+    stems = _stemmer().stemWords(_words(text, CHECK_STOPWORDS, figures=True))
+    return {_PER_UNIT.get(w, w) for w in stems}
+
+
+# "daily" and "per day" speak of the same unit; the stemmer keeps them apart
+_PER_UNIT = {"hourli": "hour", "daili": "day", "weekli": "week",
+             "monthli": "month", "yearli": "year", "annual": "year"}
 
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_SPACED = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u2009\u202f]\d{3})+\b(?![.,]\d)")  # "15 022"
 _SCALED = re.compile(r"\b(\d+(?:\.\d+)?)\s?([km])\b")
 
 
 def plain_numbers(text: str) -> str:
-    """"15,000" and "15K" both read 15000; "2.4 M" reads 2400000 (lower-case input); an en
-    or em dash reads as a hyphen ("300–600")."""
+    """"15,000", "15 000" and "15K" all read 15000; "2.4 M" reads 2400000 (lower-case
+    input); an en or em dash reads as a hyphen ("300–600")."""
     text = _THOUSANDS.sub("", text.replace("–", "-").replace("—", "-"))
+    text = _SPACED.sub(lambda m: re.sub(r"\D", "", m.group(0)), text)
 
     def expand(m: re.Match) -> str:
         value = float(m.group(1)) * (1000 if m.group(2) == "k" else 1_000_000)
@@ -103,7 +111,7 @@ def names(text: str) -> set[str]:
 
 NUMBER_WORDS = (r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|"
                 r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|"
-                r"millions?|billions?|dozens?|half|twice|double|triple)\b")
+                r"millions?|billions?|dozens?|twice|(?:half|double|triple)(?!-))\b")  # not "double-blind"
 _FIGURE = re.compile(rf"(?<!\w)(?<![A-Za-z]-)\d|{NUMBER_WORDS}", re.IGNORECASE)
 AUXILIARIES = frozenset({"do", "does", "did", "is", "are", "was", "were", "has", "have", "had",
                          "can", "could", "will", "would", "should", "may", "might", "must"})

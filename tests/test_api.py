@@ -1,6 +1,6 @@
-"""The HTTP API: OpenAI-compatible chat with citations, ask, search, papers, the token, the
-limits; with the fake embedder and generator over a real Chroma, and one run through the
-`openai` client against a served API."""
+"""The HTTP API: OpenAI-compatible chat with citations, ask, search, papers, with the fake
+embedder and generator over a real Chroma, and one run through the `openai` client against a
+served API. The token, the limits and hostile input are in test_security.py."""
 
 from __future__ import annotations
 
@@ -90,32 +90,6 @@ def test_papers_are_added_by_upload_and_deleted(client, assistant):
     assert r.status_code == 404 and "GET /v1/papers" in r.json()["error"]["message"]
 
 
-def test_an_upload_name_cannot_leave_its_folder(client, assistant, tmp_path, monkeypatch):
-    import tempfile
-
-    uploads = tmp_path / "uploads" / "deep" / "er"
-    uploads.mkdir(parents=True)
-    monkeypatch.setattr(tempfile, "tempdir", str(uploads))
-    new = '{"id": "owls", "title": "Owls at night", "abstract": "Owls hunt at night."}\n'
-    written = []
-    real_open = open
-
-    def spy(path, *args, **kwargs):
-        written.append(str(path))
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr("builtins.open", spy)
-    for name in ("../../escape.jsonl", "/etc/cron.d/x.jsonl", "..\\..\\x.jsonl"):
-        r = client.post("/v1/papers", files={"file": (name, new.encode())})
-        assert r.status_code == 200, r.text
-    monkeypatch.undo()
-    saved = [w for w in written if w.endswith((".jsonl", "x.jsonl"))]
-    assert saved and all(w.startswith(str(uploads) + "/tmp") for w in saved), saved
-    r = client.post("/v1/papers", files={"file": ("notes.exe", b"MZ")})
-    assert r.status_code == 400 and "not a corpus file" in r.json()["error"]["message"]
-    assert assistant.count() == 3
-
-
 @pytest.mark.parametrize("body", [
     {"messages": "How long do cats sleep?"},
     {"messages": [{"role": "user", "content": 42}]},
@@ -131,25 +105,9 @@ def test_wrong_types_get_400_with_a_message(client, assistant, body):
     assert assistant.count() == before
 
 
-def test_wrong_query_types_and_oversize_bodies(client):
+def test_wrong_query_types_get_400(client):
     assert client.get("/v1/search", params={"q": "x", "k": "many"}).status_code == 400
     assert client.post("/v1/ask", json={"question": 7}).status_code == 400
-    huge = {"question": "x" * (2 << 20)}
-    r = client.post("/v1/ask", json=huge)
-    assert r.status_code == 413 and "MB" in r.json()["error"]["message"]
-
-
-def test_a_token_guards_every_route(assistant):
-    client = TestClient(build_api(assistant, token="s3cret"))
-    for method, path in [("get", "/v1/models"), ("get", "/v1/papers"), ("get", "/openapi.json"),
-                         ("get", "/v1/search?q=cats"), ("post", "/v1/ask"),
-                         ("delete", "/v1/papers/cats"), ("post", "/v1/chat/completions")]:
-        assert getattr(client, method)(path).status_code == 401, path
-        wrong = getattr(client, method)(path, headers={"Authorization": "Bearer nope"})
-        assert wrong.status_code == 401, path
-    assert assistant.count() == 2
-    ok = client.get("/v1/papers", headers={"Authorization": "Bearer s3cret"})
-    assert ok.status_code == 200
 
 
 def test_the_schema_is_served_without_external_pages(client):
@@ -193,20 +151,6 @@ def test_the_openai_client_talks_to_a_served_api(assistant):
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-
-
-def test_a_cross_site_post_and_a_chunked_body_are_refused(client, assistant):
-    new = b'{"id": "owls", "title": "Owls", "abstract": "Owls hunt at night."}\n'
-    r = client.post("/v1/papers", files={"file": ("x.jsonl", new)},
-                    headers={"Origin": "https://evil.example"})
-    assert r.status_code == 403 and "cross-site" in r.json()["error"]["message"]
-
-    def body():
-        yield b'{"question": "How long do cats sleep?"}'
-
-    r = client.post("/v1/ask", content=body(), headers={"Content-Type": "application/json"})
-    assert r.status_code == 411
-    assert assistant.count() == 2
 
 
 def test_an_abandoned_stream_gives_its_turn_back(client):

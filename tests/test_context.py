@@ -112,12 +112,25 @@ def test_a_duration_answers_only_a_question_about_time():
 
     q = "What dose of the drug was injected in the rat study?"
     assert not gives_answer_type(q, "Rats were injected and followed for 21 days [1].")
+    assert not gives_answer_type(q, "Rats were sacrificed on day 15 [1].")
     assert gives_answer_type(q, "Rats received 1 mg/kg of the drug [1].")
     assert gives_answer_type("How long were the rats followed?", "They were followed for 21 days.")
     # any noun naming a quantity asks for a figure, even two words on or in parentheses
     assert answer_kind("What reprogramming efficiency (percentage of cells) was achieved?") == \
         "figure"
     assert answer_kind("At what temperature does the enzyme denature?") == "figure"
+
+
+def test_the_sentence_holding_a_dose_answers_a_daily_dose_question():
+    from assistant.context import holds_answer
+
+    q = "What daily dose of the drug was used in the double-blind trial in older adults?"
+    title = "A trial of the drug in older adults."
+    # "daily" and "per day" are one unit; "double-blind" is no figure
+    assert holds_answer(q, "We assigned 635 adults to receive 325 mg of the drug per day or "
+                           "placebo.", title)
+    assert not holds_answer(q, "We conducted a randomized, double-blind trial to determine the "
+                               "effect of the drug.", title)
 
 
 def test_an_acronym_question_needs_the_words_behind_the_letters():

@@ -63,7 +63,9 @@ def test_one_stemmer_for_bm25_and_the_check():
 def test_figures_are_quantities_not_digits_inside_names_or_links():
     from assistant.text import has_figure
 
-    for text in ("reaches 46.3%", "1.6x faster", "9/10 patients", "sixteen hours", "40B tokens"):
+    for text in ("reaches 46.3%", "1.6x faster", "9/10 patients", "sixteen hours", "40B tokens",
+                 "a double dose", "half of them"):
         assert has_figure(text), text
-    for text in ("CD4+ T cells", "IL-6 and Sox2", "github.com/YangLing0818/repo", "GPT-4 model"):
+    for text in ("CD4+ T cells", "IL-6 and Sox2", "github.com/YangLing0818/repo", "GPT-4 model",
+                 "a randomized, double-blind trial", "its half-life", "triple-negative tumours"):
         assert not has_figure(text), text
