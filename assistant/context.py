@@ -205,6 +205,8 @@ _MEASURES = content_words(" ".join(_MEASURE_NOUNS) + " many much long large ofte
 
 
 _COUNTS = re.compile(r"\bhow many\b", re.IGNORECASE)
+# lower case: "Relative Percentage Difference" names a metric, not a share
+_PERCENT = re.compile(r"\bper ?cent(?:age)?s?\b")
 
 
 _TIME_UNITS = r"(?:seconds?|s|sec|minutes?|min|hours?|h|hrs?|days?|weeks?|wk|months?|mo|years?|yr)"
@@ -223,6 +225,8 @@ def measures(question: str, text: str) -> bool:
         text = _DURATION.sub(" ", text)
     if not has_figure(text):
         return False
+    if _PERCENT.search(question) and not _PERCENT.search(text.lower()) and "%" not in text:
+        return False  # a percentage is asked for: "four factors" is no answer
     if not _COUNTS.search(question):  # "what fraction of X": the figure may stand far from X
         return True
     counted = focus(question) - _MEASURES

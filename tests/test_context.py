@@ -119,6 +119,13 @@ def test_a_duration_answers_only_a_question_about_time():
     assert answer_kind("What reprogramming efficiency (percentage of cells) was achieved?") == \
         "figure"
     assert answer_kind("At what temperature does the enzyme denature?") == "figure"
+    # a percentage asked for needs one: a count of four factors does not give it
+    q = "What reprogramming efficiency (percentage of cells converted) was achieved?"
+    assert not gives_answer_type(q, "Four reprogramming factors converted the cells [1].")
+    assert gives_answer_type(q, "About 1.2% of the cells were converted [1].")
+    assert gives_answer_type(q, "Twelve Percent of the cells were converted [1].")
+    assert gives_answer_type("What Relative Percentage Difference did the LSTM get?",
+                             "The LSTM got an RPD of 129 [1].")
 
 
 def test_the_sentence_holding_a_dose_answers_a_daily_dose_question():
