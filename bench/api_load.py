@@ -3,6 +3,9 @@
 - 1, 4 and 16 clients each share the same questions (`POST /v1/ask`): throughput, latency
   p50/p95, errors; the target is p95 at 16 clients within 16.5 x the single-client p50
   (requests only queue behind the one model).
+- `--same`: every request asks one question, so that service times are equal and p95 at 16
+  clients measures queueing alone; `burst_floor_over_single_p50` is the sum of the
+  single-client service times over their median, the least a burst can take.
 - Search latency idle, then while answers stream (`GET /v1/search` during streamed
   `/v1/chat/completions`).
 
@@ -61,6 +64,9 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--questions", type=int, default=16)
+    ap.add_argument("--same", action="store_true",
+                    help="every request asks the first question: equal service times, so "
+                         "p95 at 16 clients shows queueing alone")
     ap.add_argument("--data-dir", default=str(ROOT / ".assistant" / "bench-api"))
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
@@ -71,6 +77,8 @@ def main() -> None:
     rows = [json.loads(line) for line in (ROOT / "eval" / "questions.jsonl").read_text()
             .splitlines() if line.strip()]
     questions = [r["question"] for r in rows if r.get("answers")][:args.questions]
+    if args.same:
+        questions = questions[:1] * len(questions)
     port = _port()
     server = uvicorn.Server(uvicorn.Config(build_api(assistant), host="127.0.0.1", port=port,
                                            log_level="warning"))
@@ -94,6 +102,9 @@ def main() -> None:
         with ThreadPoolExecutor(clients) as pool:
             times = [t for t in pool.map(one, questions) if t is not None]
         wall = time.perf_counter() - start
+        if clients == 1:
+            # a burst of 16 cannot end before the sum of its service times
+            report["burst_floor_over_single_p50"] = round(sum(times) / statistics.median(times), 2)
         report["levels"][clients] = {
             "requests": len(questions), "errors": len(errors), "error_samples": errors[:3],
             "wall_s": round(wall, 2), "throughput_per_min": round(60 * len(times) / wall, 2),
