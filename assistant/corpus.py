@@ -31,7 +31,7 @@ _SNIFF_BYTES = 8192
 _FORMATS = {".bib": "bibtex", ".bibtex": "bibtex", ".ris": "ris", ".xml": "pubmed",
             ".json": "json", ".jsonl": "json", ".ndjson": "json", ".csv": "csv", ".tsv": "tsv"}
 # file types the page and the HTTP API accept for upload
-UPLOAD_SUFFIXES = (".txt", ".jsonl", ".json", ".csv", ".bib", ".ris", ".xml", ".gz")
+UPLOAD_SUFFIXES = (".txt", *_FORMATS, ".gz")  # what ingest reads, by name
 
 
 @dataclass

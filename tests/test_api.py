@@ -90,6 +90,17 @@ def test_papers_are_added_by_upload_and_deleted(client, assistant):
     assert r.status_code == 404 and "GET /v1/papers" in r.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("name", ["more.tsv", "more.ndjson", "more.bibtex"])
+def test_every_format_ingest_reads_can_be_uploaded(client, assistant, name):
+    body = {"more.tsv": "id\ttitle\tabstract\nowls\tOwls at night\tOwls hunt at night.\n",
+            "more.ndjson": '{"id": "owls", "title": "Owls at night", "abstract": "Owls hunt."}\n',
+            "more.bibtex": "@article{owls, title={Owls at night}, abstract={Owls hunt at "
+                           "night.}, year={2020}}\n"}[name]
+    r = client.post("/v1/papers", files={"file": (name, body.encode())})
+    assert r.status_code == 200, r.text
+    assert r.json()["added"] == 1 and assistant.count() == 3
+
+
 @pytest.mark.parametrize("body", [
     {"messages": "How long do cats sleep?"},
     {"messages": [{"role": "user", "content": 42}]},
