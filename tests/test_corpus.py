@@ -107,3 +107,23 @@ def test_a_stray_nul_byte_skips_its_line_not_the_file(tmp_path):
     result = read_corpus(path)
     assert [p.paper_id for p in result.papers] == ["b"]
     assert result.skipped[0].line == 1
+
+
+def test_a_blank_title_is_a_missing_title_in_every_format(tmp_path):
+    # with an id, the id stands in as the title; without one the record is skipped, named
+    abstract = "Owls hunt at night and sleep by day."
+    files = {
+        "c.jsonl": "\n".join(json.dumps(r) for r in [
+            {"id": "o1", "title": " \t ", "abstract": abstract},
+            {"id": "o2", "abstract": abstract},
+            {"title": "   ", "abstract": abstract}]),
+        "c.csv": f"id,title,abstract\no1,  ,{abstract}\no2,,{abstract}\n,   ,{abstract}\n",
+        "c.tsv": f"id\ttitle\tabstract\no1\t  \t{abstract}\no2\t\t{abstract}\n\t \t{abstract}\n",
+    }
+    for name, text in files.items():
+        path = tmp_path / name
+        path.write_text(text)
+        result = read_corpus(path)
+        assert [(p.paper_id, p.title) for p in result.papers] == [("o1", "o1"), ("o2", "o2")], name
+        assert [(s.line, s.reason.split(": ")[-1]) for s in result.skipped] == \
+            [(4 if name != "c.jsonl" else 3, "no title and no id")], name
