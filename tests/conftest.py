@@ -6,6 +6,7 @@ The fakes implement the real `Embedder` and `Generator` protocols; nothing is pa
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -74,6 +75,38 @@ class FakeGenerator:
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "index", models_dir=tmp_path / "models", min_relevance=0.0,
                     hedge_relevance=1.01)  # fakes never hedge unless a test asks
+
+
+CATS = "Domestic cats sleep for sixteen hours per day [1]."
+TWO_PAPERS = "".join(json.dumps(r) + "\n" for r in [
+    {"id": "cats", "title": "Sleep in domestic cats", "year": 2020, "authors": ["Ada Smith"],
+     "abstract": "Domestic cats sleep for sixteen hours per day. Kittens sleep longer."},
+    {"id": "dogs", "title": "Dogs and walks", "year": 2015, "authors": ["Bo Jones"],
+     "abstract": "Dogs need two walks per day. Walks reduce stress in dogs."},
+])
+
+
+@pytest.fixture
+def assistant(settings, tmp_path):
+    """Two papers in a real Chroma, the fake embedder, a model that always answers CATS (the
+    HTTP API's tests and the security suite; some modules define their own)."""
+    from assistant import Assistant
+
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(TWO_PAPERS)
+    a = Assistant(settings, embedder=FakeEmbedder(), generator=FakeGenerator(lambda m: CATS))
+    a.ingest(corpus)
+    return a
+
+
+@pytest.fixture
+def client(assistant):
+    """The HTTP API over `assistant`, in-process."""
+    from fastapi.testclient import TestClient
+
+    from assistant.api import build_api
+
+    return TestClient(build_api(assistant))
 
 
 def real_model(name: str) -> Path:

@@ -10,33 +10,8 @@ import threading
 import time
 
 import pytest
-from fastapi.testclient import TestClient
 
-from assistant import Assistant
 from assistant.api import build_api
-from tests.conftest import FakeEmbedder, FakeGenerator
-
-CATS = "Domestic cats sleep for sixteen hours per day [1]."
-CORPUS = "".join(json.dumps(r) + "\n" for r in [
-    {"id": "cats", "title": "Sleep in domestic cats", "year": 2020, "authors": ["Ada Smith"],
-     "abstract": "Domestic cats sleep for sixteen hours per day. Kittens sleep longer."},
-    {"id": "dogs", "title": "Dogs and walks", "year": 2015, "authors": ["Bo Jones"],
-     "abstract": "Dogs need two walks per day. Walks reduce stress in dogs."},
-])
-
-
-@pytest.fixture
-def assistant(settings, tmp_path):
-    corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text(CORPUS)
-    a = Assistant(settings, embedder=FakeEmbedder(), generator=FakeGenerator(lambda m: CATS))
-    a.ingest(corpus)
-    return a
-
-
-@pytest.fixture
-def client(assistant):
-    return TestClient(build_api(assistant))
 
 
 def test_chat_completions_answers_with_its_citations(client):
