@@ -22,6 +22,7 @@ from .chunking import split_sentences
 from .names import paper_names
 from .prompting import NO_ANSWER
 from .text import (
+    GROUPED,
     NAMEY,
     TOKEN,
     addresses_reader,
@@ -302,16 +303,15 @@ def _without_header(text: str, sources: Sequence[Source]) -> str:
     return rest.strip() if sep and rest.strip() and head and copied else text
 
 
-_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:(?:,\s?|[ \u2009\u202f])\d{3})+(?![\d,]\d)")
-
-
 def _as_written(answer: str, texts: list[str]) -> str:
     """A figure the model regrouped ("15, 022") written as a source writes it ("15 022"),
     so that it is checked, and reads, as in the source."""
+    if not GROUPED.search(answer):
+        return answer
     written = {re.sub(r"\D", "", m.group(0)): m.group(0)
-               for t in texts for m in _GROUPED.finditer(t)}
-    return _GROUPED.sub(lambda m: written.get(re.sub(r"\D", "", m.group(0)), m.group(0)),
-                        answer)
+               for t in texts for m in GROUPED.finditer(t)}
+    return GROUPED.sub(lambda m: written.get(re.sub(r"\D", "", m.group(0)), m.group(0)),
+                       answer)
 
 
 def check(answer: str, sources: Sequence[Source], question: str = "",

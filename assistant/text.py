@@ -81,7 +81,10 @@ _PER_UNIT = {"hourli": "hour", "daili": "day", "weekli": "week",
 
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
-_SPACED = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u2009\u202f]\d{3})+\b(?![.,]\d)")  # "15 022"
+_GAP = r"[ \u2009\u202f]"  # a space or thin space between digit groups
+_SPACED = re.compile(rf"(?<![\d.,])\d{{1,3}}(?:{_GAP}\d{{3}})+\b(?![.,]\d)")  # "15 022"
+# a figure in digit groups as a source or a model may write it: "15,022", "15 022", "15, 022"
+GROUPED = re.compile(rf"(?<![\d.,])\d{{1,3}}(?:(?:,\s?|{_GAP})\d{{3}})+(?![\d,]\d)")
 _SCALED = re.compile(r"\b(\d+(?:\.\d+)?)\s?([km])\b")
 
 
