@@ -122,7 +122,7 @@ def citations(answer: Answer) -> list[dict[str, Any]]:
 
 def _history(messages: list[dict[str, str]]) -> tuple[str, list[Answer]]:
     """The last user message, and the earlier turns as answers (for follow-ups)."""
-    turns, question, pending = [], "", None
+    turns, pending = [], None
     for m in messages:
         if m["role"] == "user":
             if pending is not None:
@@ -131,8 +131,7 @@ def _history(messages: list[dict[str, str]]) -> tuple[str, list[Answer]]:
         elif m["role"] == "assistant" and pending is not None:
             turns.append(Answer(question=pending, text=m["content"]))
             pending = None
-    question = pending or ""
-    return question, turns
+    return pending or "", turns
 
 
 def build_api(assistant: Assistant, *, token: str | None = None, prefix: str = "/v1"):
