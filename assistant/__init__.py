@@ -8,11 +8,11 @@ Importing this package loads no model and imports none of torch, llama_cpp, chro
 
 from __future__ import annotations
 
-from .errors import AssistantError
-from .pipeline import Assistant, Conversation, ask
-from .retrieval import Filters
-from .settings import Settings
-from .types import Answer, Citation, IngestReport, Source
+from assistant.errors import AssistantError
+from assistant.pipeline import Assistant, Conversation, ask
+from assistant.search.retrieval import Filters
+from assistant.settings import Settings
+from assistant.types import Answer, Citation, IngestReport, Source
 
 __all__ = ["Answer", "Assistant", "AssistantError", "Citation", "Conversation", "Filters",
            "IngestReport", "Settings", "Source", "ask"]

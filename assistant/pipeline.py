@@ -10,15 +10,12 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 
-from . import citations, context, followup, listing, prompting, verdict
-from .embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder, TorchLateEmbedder
-from .errors import IndexError_, ModelError, QuestionError
-from .generation import Generator, LlamaCppGenerator, OpenAICompatGenerator
-from .hardware import auto_offload, cuda_available, llama_gpu_build
-from .index import ChromaIndex
-from .ingest import Progress, ingest
-from .locking import write_lock
-from .models import (
+from assistant.answer import check, context, followup, form, listing, prompting, verdict
+from assistant.answer.generation import Generator, LlamaCppGenerator, OpenAICompatGenerator
+from assistant.errors import IndexError_, ModelError, QuestionError
+from assistant.ingest.write import Progress, ingest
+from assistant.runtime.hardware import auto_offload, cuda_available, llama_gpu_build
+from assistant.runtime.models import (
     DEFAULT_EMBEDDER,
     DEFAULT_MODEL,
     GGUF_MODELS,
@@ -28,10 +25,13 @@ from .models import (
     resolve_model,
     resolve_onnx,
 )
-from .names import label
-from .retrieval import Filters, Retriever
-from .settings import Settings, bundled_corpus
-from .types import Answer, Citation, IngestReport, Paper, Source
+from assistant.search.embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder, TorchLateEmbedder
+from assistant.search.locking import write_lock
+from assistant.search.retrieval import Filters, Retriever
+from assistant.search.store import ChromaIndex
+from assistant.settings import Settings, bundled_corpus
+from assistant.text.names import label
+from assistant.types import Answer, Citation, IngestReport, Paper, Source
 
 log = logging.getLogger("assistant")
 _MAX_QUESTION_CHARS = 2000
@@ -295,24 +295,24 @@ class Assistant:
                                         count=gen.count_text, cosines=cosines, keep=named)
             prompt = prompting.build(question, excerpts, count_tokens=gen.count_tokens,
                                      n_ctx=gen.context_size, max_tokens=self.settings.max_tokens,
-                                     hint=context.answer_kind(question))
+                                     hint=form.answer_kind(question))
             grammar = prompting.load_grammar() if self.settings.grammar else None
             for piece in gen.stream(prompt.messages, max_tokens=self.settings.max_tokens,
                                     temperature=self.settings.temperature, grammar=grammar):
                 pieces.append(piece)
                 yield piece
         listed = listing.asks_for_papers(question)
-        checked = citations.check("".join(pieces), prompt.sources, question, about=named,
+        checked = check.check("".join(pieces), prompt.sources, question, about=named,
                                   max_claims=None if listed else 2,
-                                  answers=partial(context.gives_answer_type, question))
+                                  answers=partial(form.gives_answer_type, question))
         if listed:
             checked = self._list(checked, prompt.sources, named, question, cosines)
         reason = "" if checked.supported else \
             "model_declined" if checked.declined else "unsupported"
-        if not reason and not listed and not context.gives_answer_type(question, checked.text):
+        if not reason and not listed and not form.gives_answer_type(question, checked.text):
             # grounded, but not an answer ("how many" without the count): a failed draft
             reason = "unsupported"
-            checked = citations.Checked(prompting.NO_ANSWER, (), False,
+            checked = check.Checked(prompting.NO_ANSWER, (), False,
                                         checked.removed + (checked.text,))
         if reason and not listed:
             retried = self._refocus(question, prompt, cosines, named, grammar)
@@ -320,8 +320,8 @@ class Assistant:
                 checked = dataclasses.replace(retried, removed=checked.removed + retried.removed)
                 reason = ""
         if not reason and not listed:
-            checked = citations.shorten(checked, prompt.sources, question, about=named,
-                                        answers=partial(context.gives_answer_type, question))
+            checked = check.shorten(checked, prompt.sources, question, about=named,
+                                        answers=partial(form.gives_answer_type, question))
         if reason:
             best = prompt.sources[0]
             closest = context.closest_sentence(question, best, cosines.get(best.paper_id))
@@ -370,7 +370,7 @@ class Assistant:
         return kept, wanted
 
     def _refocus(self, question: str, prompt: prompting.Prompt, cosines, named: list[str],
-                 grammar: str | None) -> citations.Checked | None:
+                 grammar: str | None) -> check.Checked | None:
         """A second draft when the first failed: the model sees only the shown sentence that
         best answers the question (a small model that restated the question over five
         abstracts often answers from one sentence). Checked like the first; None if it fails."""
@@ -388,25 +388,25 @@ class Assistant:
         with self._gen_lock:
             short = prompting.build(question, [focused], count_tokens=gen.count_tokens,
                                     n_ctx=gen.context_size, max_tokens=self.settings.max_tokens,
-                                    hint=context.answer_kind(question))
+                                    hint=form.answer_kind(question))
             draft = "".join(gen.stream(short.messages, max_tokens=self.settings.max_tokens,
                                        temperature=self.settings.temperature, grammar=grammar))
         # checked against every source, as the first draft was: its [1] is source n
-        checked = citations.check(citations.MARKER.sub(f" [{n}]", draft), prompt.sources,
+        checked = check.check(check.MARKER.sub(f" [{n}]", draft), prompt.sources,
                                   question, about=named, max_claims=2,
-                                  answers=partial(context.gives_answer_type, question))
-        if not checked.supported or not context.gives_answer_type(question, checked.text):
+                                  answers=partial(form.gives_answer_type, question))
+        if not checked.supported or not form.gives_answer_type(question, checked.text):
             return None
         return checked
 
     @staticmethod
-    def _list(checked: citations.Checked, sources: Sequence[Source], wanted: list[str],
-              question: str, cosines) -> citations.Checked:
+    def _list(checked: check.Checked, sources: Sequence[Source], wanted: list[str],
+              question: str, cosines) -> check.Checked:
         """A question asking for papers: add those it points at that the answer left out."""
         text, cites = listing.complete(
             checked.text if checked.supported else "", checked.citations, sources, wanted,
             lambda s: context.closest_sentence(question, s, cosines.get(s.paper_id)),
-            citations.ANSWER_CHARS, question)
+            check.ANSWER_CHARS, question)
         if not cites:
             return checked
         return dataclasses.replace(checked, text=text, citations=cites, supported=True,
@@ -417,8 +417,8 @@ class Assistant:
         closest sentence (`quote`) holding most of the question's words beyond its title."""
         if source.relevance >= self.settings.hedge_relevance or source.paper_id in named:
             return True
-        words = citations.content_words(question) - citations.content_words(source.title)
-        shared = len(words & citations.content_words(quote)) / len(words) if words else 0.0
+        words = check.content_words(question) - check.content_words(source.title)
+        shared = len(words & check.content_words(quote)) / len(words) if words else 0.0
         return shared >= self.settings.hedge_coverage
 
     def _fallback(self, asked: str, standalone: str, prompt, question: str, checked,

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant, Settings  # noqa: E402
-from assistant.api import build_api  # noqa: E402
+from assistant.serve.api import build_api  # noqa: E402
 
 
 def _port() -> int:

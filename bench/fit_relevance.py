@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant, Settings  # noqa: E402
-from assistant.retrieval import RELEVANCE_WEIGHTS  # noqa: E402
+from assistant.search.retrieval import RELEVANCE_WEIGHTS  # noqa: E402
 
 
 def _jsonl(path: Path) -> list[dict]:

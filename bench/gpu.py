@@ -24,11 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant import Assistant, Settings, hardware  # noqa: E402
-from assistant.corpus import read_corpus  # noqa: E402
-from assistant.embedding import OnnxEmbedder, TorchLateEmbedder, embed_documents  # noqa: E402
-from assistant.ingest import document  # noqa: E402
-from assistant.models import export_onnx, resolve_embedder, resolve_model  # noqa: E402
+from assistant import Assistant, Settings  # noqa: E402
+from assistant.ingest.corpus import read_corpus  # noqa: E402
+from assistant.ingest.write import document  # noqa: E402
+from assistant.runtime import hardware  # noqa: E402
+from assistant.runtime.models import export_onnx, resolve_embedder, resolve_model  # noqa: E402
+from assistant.search.embedding import OnnxEmbedder, TorchLateEmbedder, embed_documents  # noqa: E402
 from assistant.settings import bundled_corpus  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))

@@ -20,10 +20,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.corpus import read_corpus  # noqa: E402
-from assistant.embedding import Document, TorchLateEmbedder  # noqa: E402
-from assistant.ingest import document  # noqa: E402
+from assistant.ingest.corpus import read_corpus  # noqa: E402
+from assistant.ingest.write import document  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
+from assistant.search.embedding import Document, TorchLateEmbedder  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 

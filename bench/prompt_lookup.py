@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Answer, Assistant, Settings  # noqa: E402
-from assistant.eval_qa import load_questions  # noqa: E402
+from assistant.evaluation.qa import load_questions  # noqa: E402
 
 
 def _timed(assistant: Assistant, question: str) -> tuple[float, float, str]:

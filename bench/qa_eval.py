@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant, Settings  # noqa: E402
-from assistant.eval_qa import load_questions, run  # noqa: E402
+from assistant.evaluation.qa import load_questions, run  # noqa: E402
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant, Settings  # noqa: E402
-from assistant.eval_retrieval import evaluate, load_beir  # noqa: E402
+from assistant.evaluation.retrieval import evaluate, load_beir  # noqa: E402
 
 
 class CachedEmbedder:

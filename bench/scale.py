@@ -26,11 +26,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.chunking import chunk_paper, split_sentences  # noqa: E402
-from assistant.index import ChromaIndex, Written  # noqa: E402
-from assistant.ingest import content_hash  # noqa: E402
+from assistant.ingest.chunking import chunk_paper  # noqa: E402
+from assistant.ingest.write import content_hash  # noqa: E402
 from assistant.pipeline import Assistant  # noqa: E402
+from assistant.search.store import ChromaIndex, Written  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
+from assistant.text.sentences import split_sentences  # noqa: E402
 from assistant.types import Paper  # noqa: E402
 
 SCIFACT = Path("../shared/data/scifact")

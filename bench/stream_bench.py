@@ -23,9 +23,10 @@ sys.path.insert(0, str(ROOT))
 
 from dataclasses import replace  # noqa: E402
 
-from assistant import Answer, Assistant, Settings, prompting  # noqa: E402
-from assistant.generation import LlamaCppGenerator  # noqa: E402
-from assistant.models import resolve_model  # noqa: E402
+from assistant import Answer, Assistant, Settings  # noqa: E402
+from assistant.answer import prompting  # noqa: E402
+from assistant.answer.generation import LlamaCppGenerator  # noqa: E402
+from assistant.runtime.models import resolve_model  # noqa: E402
 
 QUESTIONS = [
     "What accuracy does DeepSeek-Prover reach on the miniF2F test?",

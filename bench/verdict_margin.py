@@ -17,7 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant import Assistant, Settings, verdict  # noqa: E402
+from assistant import Assistant, Settings  # noqa: E402
+from assistant.answer import verdict  # noqa: E402
 
 _RIGHT = {("SUPPORT", "yes"), ("CONTRADICT", "no"), ("NOINFO", "not_stated")}
 

@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from assistant.answer.verdict import decide  # noqa: E402
 from assistant.types import Source  # noqa: E402
-from assistant.verdict import decide  # noqa: E402
 
 
 def main() -> None:

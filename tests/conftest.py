@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Settings
-from assistant.models import GGUF_MODELS
+from assistant.runtime.models import GGUF_MODELS
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "models"
@@ -104,7 +104,7 @@ def client(assistant):
     """The HTTP API over `assistant`, in-process."""
     from fastapi.testclient import TestClient
 
-    from assistant.api import build_api
+    from assistant.serve.api import build_api
 
     return TestClient(build_api(assistant))
 

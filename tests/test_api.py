@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from assistant.api import build_api
+from assistant.serve.api import build_api
 
 
 def test_chat_completions_answers_with_its_citations(client):

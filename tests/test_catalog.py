@@ -7,9 +7,9 @@ import uuid
 import numpy as np
 import pytest
 
-from assistant.catalog import Catalog
-from assistant.lexical import Postings, Segment
-from assistant.text import tokenize
+from assistant.search.bm25 import Postings, Segment
+from assistant.search.catalog import Catalog
+from assistant.text.rules import tokenize
 from assistant.types import Paper
 
 TEXTS = {

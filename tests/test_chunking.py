@@ -1,5 +1,6 @@
-from assistant.chunking import chunk_paper, embedding_text, sentences, split_sentences
-from assistant.corpus import read_corpus
+from assistant.ingest.chunking import chunk_paper, embedding_text
+from assistant.ingest.corpus import read_corpus
+from assistant.text.sentences import sentences, split_sentences
 from assistant.types import Paper
 from tests.conftest import BUNDLED
 

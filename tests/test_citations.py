@@ -1,5 +1,5 @@
-from assistant.citations import check
-from assistant.prompting import NO_ANSWER
+from assistant.answer.check import check
+from assistant.answer.prompting import NO_ANSWER
 from assistant.types import Source
 
 A1 = ("DeepSeek-Prover generates Lean 4 proof data from competition problems. The model reaches "
@@ -237,7 +237,7 @@ def test_a_claim_about_one_subject_is_not_pieced_together_from_two_abstracts():
 
 
 def test_a_long_pasted_answer_is_cut_to_the_phrase_that_answers():
-    from assistant.citations import ANSWER_CHARS, shorten
+    from assistant.answer.check import ANSWER_CHARS, shorten
 
     abstract = ("After training the base model on a synthetic dataset, which comprises eight "
                 "million formal statements with proofs that were generated from competition "
@@ -260,7 +260,7 @@ def test_a_long_pasted_answer_is_cut_to_the_phrase_that_answers():
 
 
 def test_phrases_are_never_cut_inside_brackets_or_after_an_abbreviation():
-    from assistant.citations import _phrases
+    from assistant.answer.check import _phrases
 
     assert _phrases("It uses a reward (e.g., the similarity score, or the margin) to learn, "
                     "which scales") == ["It uses a reward (e.g., the similarity score, or the "

@@ -6,7 +6,7 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.errors import EmbedderMismatchError
-from assistant.index import ChromaIndex
+from assistant.search.store import ChromaIndex
 from tests.conftest import BUNDLED
 
 pytestmark = pytest.mark.component
@@ -63,7 +63,7 @@ def test_other_embedder_is_refused(bundled_index):
 
 
 def test_eval_retrieval_command_on_a_tiny_beir_folder(tmp_path, capsys):
-    from assistant.cli import main
+    from assistant.serve.cli import main
 
     folder = tmp_path / "beir"
     (folder / "qrels").mkdir(parents=True)

@@ -1,6 +1,6 @@
 """Context compression: the sentences that bear on the question, within a token budget."""
 
-from assistant.context import compress, sentence_scores
+from assistant.answer.context import compress, sentence_scores
 from assistant.types import Source
 
 
@@ -60,7 +60,8 @@ def test_sentence_vectors_weigh_in():
 
 
 def test_a_stands_for_question_prefers_the_sentence_that_spells_the_name_out():
-    from assistant.context import expands, sentence_scores
+    from assistant.answer.context import sentence_scores
+    from assistant.answer.form import expands
 
     assert expands("SNIP", "We introduce SNIP, a Symbolic-Numeric Integrated Pre-training.")
     assert expands("SIFT", "We introduce **Stick to the Facts (SIFT)** to tackle this.")
@@ -72,7 +73,7 @@ def test_a_stands_for_question_prefers_the_sentence_that_spells_the_name_out():
 
 
 def test_answer_types_come_from_question_words_in_any_field():
-    from assistant.context import focus, gives_answer_type, holds_answer
+    from assistant.answer.form import focus, gives_answer_type, holds_answer
 
     assert focus("In the registry, how many physicians did the survey reach?") == {"physician"}
     q = "How many physicians responded to the survey?"
@@ -108,7 +109,7 @@ def test_answer_types_come_from_question_words_in_any_field():
 
 
 def test_a_duration_answers_only_a_question_about_time():
-    from assistant.context import answer_kind, gives_answer_type
+    from assistant.answer.form import answer_kind, gives_answer_type
 
     q = "What dose of the drug was injected in the rat study?"
     assert not gives_answer_type(q, "Rats were injected and followed for 21 days [1].")
@@ -129,7 +130,7 @@ def test_a_duration_answers_only_a_question_about_time():
 
 
 def test_the_sentence_holding_a_dose_answers_a_daily_dose_question():
-    from assistant.context import holds_answer
+    from assistant.answer.form import holds_answer
 
     q = "What daily dose of the drug was used in the double-blind trial in older adults?"
     title = "A trial of the drug in older adults."
@@ -141,7 +142,7 @@ def test_the_sentence_holding_a_dose_answers_a_daily_dose_question():
 
 
 def test_an_acronym_question_needs_the_words_behind_the_letters():
-    from assistant.context import gives_answer_type
+    from assistant.answer.form import gives_answer_type
 
     q = "What does SIFT stand for?"
     assert gives_answer_type(q, "SIFT stands for Stick to the Facts [1].")

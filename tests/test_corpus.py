@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from assistant.corpus import read_corpus, stable_id
 from assistant.errors import CorpusError
+from assistant.ingest.corpus import read_corpus, stable_id
 from tests.conftest import BUNDLED
 
 ABSTRACT = ("We study a problem in depth. Our method improves accuracy by 12 points on three "
@@ -99,7 +99,7 @@ def test_duplicate_id_is_reported_at_its_own_line(tmp_path):
 
 
 def test_a_stray_nul_byte_skips_its_line_not_the_file(tmp_path):
-    from assistant.corpus import read_corpus
+    from assistant.ingest.corpus import read_corpus
 
     path = tmp_path / "nul.jsonl"
     path.write_bytes(b'{"id": "a", "title": "Raw", "abstract": "Raw \x00 byte."}\n'

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from assistant import Answer
-from assistant.prompting import NO_ANSWER
+from assistant.answer.prompting import NO_ANSWER
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -150,7 +150,7 @@ def test_static_instructions_are_reused_from_the_kv_cache(qwen_assistant):
 
 
 def llm_system_prompt() -> str:
-    from assistant.prompting import NO_ANSWER, load_prompt
+    from assistant.answer.prompting import NO_ANSWER, load_prompt
 
     return load_prompt("system").format(no_answer=NO_ANSWER)
 

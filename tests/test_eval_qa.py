@@ -1,7 +1,7 @@
 import json
 
 from assistant import Assistant, Settings
-from assistant.eval_qa import load_questions, run
+from assistant.evaluation.qa import load_questions, run
 from tests.conftest import FakeEmbedder, FakeGenerator
 from tests.test_pipeline import _papers, _write
 

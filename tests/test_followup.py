@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.followup import needs_context, rewrite, subject_of
+from assistant.answer.followup import needs_context, rewrite, subject_of
 from assistant.types import Answer, Citation
 
 DOTAMATH = "DotaMath: Decomposition of Thought with Code Assistance and Self-correction for Math"

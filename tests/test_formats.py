@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import formats
-from assistant.corpus import iter_corpus, read_corpus, stable_id
 from assistant.errors import CorpusError
+from assistant.ingest.corpus import iter_corpus, read_corpus, stable_id
+from assistant.ingest.readers import bibtex, jsonl
 from assistant.types import Paper, Skipped
 
 DATA = Path(__file__).parent / "data" / "formats"
@@ -67,7 +67,7 @@ def test_bibtex_skips_name_the_entry_and_its_line_and_reading_goes_on():
 
 def test_bibtex_batches_give_the_same_result_and_lines(monkeypatch):
     whole = list(iter_corpus(DATA / "zotero.bib"))
-    monkeypatch.setattr(formats, "_BIB_BATCH_LINES", 3)
+    monkeypatch.setattr(bibtex, "_BIB_BATCH_LINES", 3)
     assert list(iter_corpus(DATA / "zotero.bib")) == whole
 
 
@@ -246,10 +246,10 @@ def test_semantic_scholar_page():
 
 
 def test_json_dispatch_by_keys_and_one_line_pages(tmp_path):
-    assert formats.json_kind({"abstract_inverted_index": None, "paperId": "x"}) == "openalex"
-    assert formats.json_kind({"paperId": "x"}) == "s2"
-    assert formats.json_kind({"id": "1", "categories": "cs.AI"}) == "arxiv"
-    assert formats.json_kind({"_id": "1", "text": "x"}) == "generic"
+    assert jsonl.json_kind({"abstract_inverted_index": None, "paperId": "x"}) == "openalex"
+    assert jsonl.json_kind({"paperId": "x"}) == "s2"
+    assert jsonl.json_kind({"id": "1", "categories": "cs.AI"}) == "arxiv"
+    assert jsonl.json_kind({"_id": "1", "text": "x"}) == "generic"
     page = json.loads((DATA / "s2-page.json").read_text())
     path = write_lines(tmp_path / "pages.jsonl", [page, [{"id": "g1", "title": "G", "abstract": ABSTRACT}]])
     assert len(read_corpus(path).papers) == 3

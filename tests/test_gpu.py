@@ -11,10 +11,11 @@ import sys
 
 import pytest
 
-from assistant import Settings, hardware
+from assistant import Settings
+from assistant.answer.generation import LlamaCppGenerator
 from assistant.errors import ConfigError
-from assistant.generation import LlamaCppGenerator
-from assistant.hardware import CPU_ONLY_BUILD, Device, auto_offload, parse_load_log
+from assistant.runtime import hardware
+from assistant.runtime.hardware import CPU_ONLY_BUILD, Device, auto_offload, parse_load_log
 from tests.conftest import ROOT, real_model
 
 GIB = 1 << 30
@@ -136,7 +137,7 @@ def test_n_gpu_layers_defaults_to_auto_and_refuses_other_words():
 
 
 def test_the_cli_reads_n_gpu_layers_as_the_environment_does():
-    from assistant.cli import build_parser
+    from assistant.serve.cli import build_parser
 
     parse = build_parser().parse_args
     assert parse(["search", "x", "--n-gpu-layers", "auto"]).n_gpu_layers == "auto"
@@ -174,7 +175,7 @@ def _choice(monkeypatch, tmp_path, *, gpu_build=True, layers=-1, larger=True, ow
             **settings):
     from assistant import Assistant, pipeline
     from assistant.errors import ModelError
-    from assistant.hardware import Offload
+    from assistant.runtime.hardware import Offload
 
     def resolve(s):
         if s.model == "qwen2.5-coder-1.5b":

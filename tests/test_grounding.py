@@ -2,8 +2,8 @@
 
 import pytest
 
-from assistant.citations import check
-from assistant.corpus import read_corpus
+from assistant.answer.check import check
+from assistant.ingest.corpus import read_corpus
 from assistant.settings import bundled_corpus
 from assistant.types import Source
 

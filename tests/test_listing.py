@@ -1,6 +1,6 @@
 """Questions that ask for several papers."""
 
-from assistant.listing import asks_for_papers, complete, described, examples, on_topic
+from assistant.answer.listing import asks_for_papers, complete, described, examples, on_topic
 from assistant.types import Citation, Source
 
 

@@ -2,7 +2,7 @@ import math
 
 import pytest
 
-from assistant.metrics import mrr_at, ndcg_at, percentile, recall_at
+from assistant.evaluation.metrics import mrr_at, ndcg_at, percentile, recall_at
 
 
 def test_ndcg_by_hand():

@@ -3,8 +3,8 @@ import hashlib
 import pytest
 
 from assistant import Settings
-from assistant import models as m
 from assistant.errors import ModelError
+from assistant.runtime import models as m
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Paper names: what a paper introduces, and finding them in questions."""
 
-from assistant.names import NameIndex, paper_names, title_name
+from assistant.text.names import NameIndex, paper_names, title_name
 
 
 def test_title_name_is_the_part_before_a_colon():

@@ -6,8 +6,8 @@ import time
 import pytest
 
 from assistant import Answer, Assistant, Settings
+from assistant.answer.prompting import NO_ANSWER
 from assistant.errors import CorpusError, EmbedderMismatchError, IndexError_, QuestionError
-from assistant.prompting import NO_ANSWER
 from tests.conftest import BUNDLED, FakeEmbedder, FakeGenerator
 
 
@@ -382,7 +382,7 @@ def test_a_question_that_is_not_text_gets_a_clear_error(settings, question):
 def test_cli_output_drops_escape_sequences_and_controls():
     import io
 
-    from assistant.cli import _Printable
+    from assistant.serve.cli import _Printable
 
     out = io.StringIO()
     _Printable(out).write("\x1b]0;pwned\x07T\x1b[2J ok\x00!\x9b\n\tx\x7f")

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant import prompting
+from assistant.answer import prompting
 from assistant.errors import ConfigError, GenerationError
 from assistant.types import Source
 from tests.conftest import FakeGenerator

@@ -6,7 +6,7 @@ import pytest
 
 from assistant import Assistant, Filters, Settings
 from assistant.errors import ConfigError
-from assistant.text import tokenize
+from assistant.text.rules import tokenize
 from tests.conftest import FakeEmbedder, FakeGenerator
 
 PAPERS = [
@@ -112,7 +112,7 @@ def test_feedback_options_search_without_error(assistant):
 
 
 def test_results_do_not_depend_on_what_earlier_searches_cached(assistant, monkeypatch):
-    import assistant.retrieval as retrieval
+    import assistant.search.retrieval as retrieval
 
     fresh = [h.paper_id for h in assistant.search("food locations", k=4)]
     monkeypatch.setattr(retrieval, "_CACHE", 1)  # every fetch evicts the earlier records

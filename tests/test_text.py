@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.text import (
+from assistant.text.rules import (
     addresses_reader,
     content_words,
     direction,
@@ -61,7 +61,7 @@ def test_one_stemmer_for_bm25_and_the_check():
 
 
 def test_figures_are_quantities_not_digits_inside_names_or_links():
-    from assistant.text import has_figure
+    from assistant.text.rules import has_figure
 
     for text in ("reaches 46.3%", "1.6x faster", "9/10 patients", "sixteen hours", "40B tokens",
                  "a double dose", "half of them"):

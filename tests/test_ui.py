@@ -213,8 +213,8 @@ def test_page_flows_library_upload_delete_filters_phone_and_dark(server, tmp_pat
 
 
 def test_each_answer_message_carries_its_own_references():
+    from assistant.serve.ui import answer_markdown
     from assistant.types import Answer, Citation, Source
-    from assistant.ui import answer_markdown
 
     source = Source("p1", "Cats sleep", "Cats sleep 16 h.", 0.9, number=1, year=2020,
                     authors=("A. One", "B. Two", "C. Three", "D. Four"))
@@ -237,7 +237,7 @@ def test_a_marker_leads_to_its_highlighted_reference(tmp_path):
     from playwright.sync_api import sync_playwright
 
     from assistant import Assistant, Settings
-    from assistant.ui import _CSS, Indexer, build_app
+    from assistant.serve.ui import _CSS, Indexer, build_app
     from tests.conftest import FakeEmbedder, FakeGenerator
 
     corpus = tmp_path / "cats.jsonl"
@@ -283,7 +283,7 @@ def test_a_token_guards_the_page_and_its_api_too(bundled_index):
     import urllib.error
 
     from assistant import Settings
-    from assistant.ui import serve
+    from assistant.serve.ui import serve
 
     port = _free_port()
     app = serve(Settings(data_dir=bundled_index, api_token="s3cret", port=port,

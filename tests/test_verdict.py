@@ -2,8 +2,8 @@
 
 import pytest
 
+from assistant.answer.verdict import decide, proposition
 from assistant.types import Source
-from assistant.verdict import decide, proposition
 
 A = ("Mail survey of all 97 adult US liver transplantation programs. Of the programs, 32% "
      "required patients to discontinue methadone treatment before transplantation. Survival "

@@ -13,10 +13,10 @@ import time
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.embedding import Document, OnnxEmbedder, TorchLateEmbedder, embed_documents
 from assistant.errors import IndexBusyError, ModelError
-from assistant.locking import write_lock
-from assistant.models import onnx_folder, resolve_embedder, resolve_onnx
+from assistant.runtime.models import onnx_folder, resolve_embedder, resolve_onnx
+from assistant.search.embedding import Document, OnnxEmbedder, TorchLateEmbedder, embed_documents
+from assistant.search.locking import write_lock
 from tests.conftest import ROOT, FakeEmbedder, FakeGenerator
 
 
@@ -208,8 +208,8 @@ def test_pooled_vectors_are_the_mean_of_each_texts_own_tokens():
     length: the same as pooling each text alone."""
     import numpy as np
 
-    from assistant.embedding import LateEmbedder
-    from assistant.models import resolve_embedder
+    from assistant.runtime.models import resolve_embedder
+    from assistant.search.embedding import LateEmbedder
 
     class Hashed(LateEmbedder):  # token vectors that depend on the token id and position
         def _forward(self, ids, mask):

@@ -1,8 +1,8 @@
 from ev import *
 import bm25s
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
-from assistant.lexical import tokenize
-from assistant.chunking import sentences
+from assistant.search.bm25 import tokenize
+from assistant.ingest.chunking import sentences
 CM = np.load(E + "CM.npy"); SM = np.load(E + "SM.npy")
 sp_list, stoks = [], []
 for pid, text in zip(ids, m["texts"]):

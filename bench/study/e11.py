@@ -1,7 +1,7 @@
 from ev import *
 import math, itertools
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
-from assistant.lexical import tokenize
+from assistant.search.bm25 import tokenize
 CM = np.load(E + "CM.npy"); SM = np.load(E + "SM.npy")
 texts = m["texts"]
 doc_tokens = [set(tokenize(t)) for t in texts]

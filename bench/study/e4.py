@@ -1,7 +1,7 @@
 from ev import *
 import bm25s
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
-from assistant.lexical import tokenize
+from assistant.search.bm25 import tokenize
 CS = Q @ C.T
 CM = np.stack([maxpool(CS[i], cp) for i in range(len(qids))])
 toks = [tokenize(t) for t in m["texts"]]

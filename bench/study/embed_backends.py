@@ -4,8 +4,8 @@ export's cosine to torch, on 150 SciFact abstracts' sentences (title prefix).
 import json, time, numpy as np, onnxruntime as ort, sys
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
 from tokenizers import Tokenizer
-from assistant.chunking import sentences
-src = str(__import__("assistant.models", fromlist=["x"]).resolve_embedder(__import__("assistant").Settings())[1])
+from assistant.ingest.chunking import sentences
+src = str(__import__("assistant.runtime.models", fromlist=["x"]).resolve_embedder(__import__("assistant").Settings())[1])
 docs = [json.loads(l) for l in open("/work/shared/data/scifact/corpus.jsonl")][:150]
 sents = [f"{d['title']}\n{s}" for d in docs for s in sentences(d["text"])]
 abstracts = [f"{d['title']}\n{d['text']}" for d in docs]

@@ -1,6 +1,6 @@
 import sys, numpy as np, pickle
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
-from assistant.metrics import ndcg_at
+from assistant.evaluation.metrics import ndcg_at
 E = str(__import__("pathlib").Path(__file__).resolve().parents[2] / ".assistant" / "exp") + "/"
 m = pickle.load(open(E + "meta.pkl", "rb"))
 ids, qids, qrels = m["ids"], m["qids"], m["qrels"]

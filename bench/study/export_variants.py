@@ -2,7 +2,7 @@
 onnxruntime.quantization as docs/benchmarks.md lists). Run first: .venv/bin/python bench/study/export_variants.py"""
 import time, torch, os
 from transformers import AutoModel
-src = str(__import__("assistant.models", fromlist=["x"]).resolve_embedder(__import__("assistant").Settings())[1])
+src = str(__import__("assistant.runtime.models", fromlist=["x"]).resolve_embedder(__import__("assistant").Settings())[1])
 base = AutoModel.from_pretrained(src).eval()
 class W(torch.nn.Module):
     def __init__(s, b): super().__init__(); s.b=b

@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from assistant import Settings  # noqa: E402
-from assistant.hardware import import_llama  # noqa: E402
-from assistant.models import resolve_model  # noqa: E402
+from assistant.runtime.hardware import import_llama  # noqa: E402
+from assistant.runtime.models import resolve_model  # noqa: E402
 
 
 def main() -> None:

@@ -9,10 +9,10 @@ import sys
 
 import numpy as np
 
-from assistant.eval_retrieval import load_beir
-from assistant.metrics import ndcg_at
+from assistant.evaluation.retrieval import load_beir
+from assistant.evaluation.metrics import ndcg_at
 from assistant.pipeline import Assistant
-from assistant.retrieval import _z
+from assistant.search.retrieval import _z
 from assistant.settings import Settings
 
 a = Assistant(Settings(data_dir=sys.argv[1]))

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from assistant.corpus import read_corpus  # noqa: E402
-from assistant.embedding import TorchLateEmbedder, _encode, embed_documents, unit  # noqa: E402
-from assistant.ingest import document  # noqa: E402
-from assistant.models import resolve_embedder  # noqa: E402
+from assistant.ingest.corpus import read_corpus  # noqa: E402
+from assistant.search.embedding import TorchLateEmbedder, _encode, embed_documents, unit  # noqa: E402
+from assistant.ingest.write import document  # noqa: E402
+from assistant.runtime.models import resolve_embedder  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 

@@ -4,7 +4,7 @@ import pstats
 import sys
 import time
 
-from assistant.corpus import read_corpus
+from assistant.ingest.corpus import read_corpus
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 from bench.gpu_ingest import documents

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tokenizers import Tokenizer
 
-from assistant.corpus import read_corpus
+from assistant.ingest.corpus import read_corpus
 
 texts = [f"{p.title}\n{p.abstract}" for p in read_corpus(sys.argv[1]).papers]
 tok = Tokenizer.from_file(sys.argv[2])

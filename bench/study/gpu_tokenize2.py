@@ -2,7 +2,7 @@
 import sys
 import time
 
-from assistant.corpus import read_corpus
+from assistant.ingest.corpus import read_corpus
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 

@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from assistant.corpus import read_corpus
+from assistant.ingest.corpus import read_corpus
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 

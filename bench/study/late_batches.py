@@ -2,8 +2,8 @@
     .venv/bin/python bench/study/late_batches.py"""
 import json, time, sys
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
-from assistant.embedding import OnnxEmbedder, Document
-from assistant.chunking import split_sentences
+from assistant.search.embedding import OnnxEmbedder, Document
+from assistant.ingest.chunking import split_sentences
 docs = [json.loads(l) for l in open("/work/shared/data/scifact/corpus.jsonl")][:160]
 D = [Document(d["title"], d["text"], split_sentences(d["text"]), split_sentences(d["text"])) for d in docs]
 for bs, win in [(8, 256), (4, 256), (32, 256)]:

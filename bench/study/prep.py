@@ -1,8 +1,8 @@
 import sys, json, time, numpy as np, pickle
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
 from assistant import Assistant, Settings
-from assistant.eval_retrieval import load_beir
-from assistant.chunking import sentences
+from assistant.evaluation.retrieval import load_beir
+from assistant.ingest.chunking import sentences
 out = str(__import__("pathlib").Path(__file__).resolve().parents[2] / ".assistant" / "exp") + "/"
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 s = Settings(data_dir=str(ROOT / ".assistant" / "scifact"))
