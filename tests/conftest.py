@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -18,6 +20,17 @@ from assistant import Settings
 from assistant.runtime.models import GGUF_MODELS
 
 ROOT = Path(__file__).resolve().parent.parent
+NOISE = Path(__file__).resolve().parent / "noise"
+
+if float(os.environ.get("TEST_VECTOR_NOISE") or 0):  # .ci/run's second pass: see README.md
+    import sys
+
+    sys.path.insert(0, str(NOISE))
+    from sitecustomize import perturb
+
+    perturb(float(os.environ["TEST_VECTOR_NOISE"]))
+    os.environ["PYTHONPATH"] = os.pathsep.join(  # subprocesses (the CLI, app.py) too
+        p for p in (str(NOISE), os.environ.get("PYTHONPATH")) if p)
 MODELS_DIR = ROOT / "models"
 BUNDLED = ROOT / "data" / "seed-abstracts.txt"
 
@@ -69,6 +82,21 @@ class FakeGenerator:
         text = self.reply(messages)
         for i in range(0, len(text), 7):
             yield text[i:i + 7]
+
+
+@pytest.fixture(autouse=True)
+def _no_assistant_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's exported ASSISTANT_* variables must not change what the tests build."""
+    for name in [n for n in os.environ if n.startswith("ASSISTANT_")]:
+        monkeypatch.delenv(name)
+
+
+def wait_until(condition, what: str, timeout: float = 30.0) -> None:
+    """Wait for a state (a server started, a thread queued), never for a fixed time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout:.0f} s waiting until {what}"
+        time.sleep(0.005)
 
 
 @pytest.fixture

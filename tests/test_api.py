@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 
 import pytest
 
 from assistant.serve.api import build_api
+from tests.conftest import wait_until
 
 
 def test_chat_completions_answers_with_its_citations(client):
@@ -118,10 +118,7 @@ def test_the_openai_client_talks_to_a_served_api(assistant):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        for _ in range(100):
-            if server.started:
-                break
-            time.sleep(0.05)
+        wait_until(lambda: server.started, "the API server started")
         client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="t0ken")
         reply = client.chat.completions.create(
             model="assistant", messages=[{"role": "user", "content": "How long do cats sleep?"}])

@@ -48,7 +48,9 @@ def test_nothing_supported_or_declined_gives_fixed_sentence():
 def test_a_name_the_source_lacks_makes_the_sentence_unsupported():
     out = check("DeepSeek-Prover is the algorithm behind DotaMath on the miniF2F test [1].",
                 _sources())
-    assert out.text == NO_ANSWER or "[1]" not in out.text
+    # no source states it: dropped, not moved to the paper that names DotaMath
+    assert out.text == NO_ANSWER and not out.supported and out.citations == ()
+    assert out.removed == ("DeepSeek-Prover is the algorithm behind DotaMath on the miniF2F test.",)
 
 
 def test_a_sentence_comparing_two_papers_cites_both():

@@ -1,7 +1,8 @@
 import json
 
 from assistant import Assistant, Settings
-from assistant.evaluation.qa import load_questions, run
+from assistant.evaluation.qa import Question, Result, load_questions, run, summarize
+from assistant.types import Answer
 from tests.conftest import FakeEmbedder, FakeGenerator
 from tests.test_pipeline import _papers, _write
 
@@ -52,7 +53,8 @@ def test_follow_up_questions_are_asked_in_the_conversation_of_their_first(tmp_pa
          "answers": ["sixteen hours"]},
     ], min_relevance=0.0)
     follow = report["details"][1]
-    assert follow["standalone"] == "How long do Feline sleep patterns nap?"
+    # the cited paper has no name part: the question it follows says what "they" are
+    assert follow["standalone"] == "How long do they nap? (after: How long do cats sleep?)"
     assert follow["correct"] and report["decode_tokens_per_s_median"] is not None
     assert set(report["abstentions"]) == {"not_covered", "model_declined", "unsupported",
                                           "not_stated"}
@@ -68,3 +70,15 @@ def test_claims_count_as_right_with_a_verdict_citing_the_evidence_paper(tmp_path
     assert report["claims"] == 2 and report["claims_with_verdict"] == 1.0
     assert report["claims_evidence_cited"] == 0.5 and report["claims_verdict_right"] == 1.0
     assert [d["correct"] for d in report["details"]] == [True, False]
+
+
+def test_first_token_percentiles_are_nearest_rank():
+    # ten answers taking 1..10 s to their first token: p50 is the 5th (the lower middle), p95
+    # the 10th; a question declined before the model (no tokens) does not count
+    q = Question("q", "How long?", ("cats",), ("sixteen hours",))
+    results = [Result(q, True, Answer("How long?", "x", completion_tokens=3), True, s, s + 1.0)
+               for s in (4.0, 9.0, 1.0, 7.0, 10.0, 2.0, 6.0, 3.0, 8.0, 5.0)]
+    results.append(Result(q, True, Answer("How long?", "", abstained=True), False, 0.01, 0.01))
+    report = summarize(results)
+    assert report["first_token_s_p50"] == 5.0
+    assert report["first_token_s_p95"] == 10.0

@@ -1,14 +1,13 @@
 """The Assistant with fake embedder and generator over a real Chroma in a temp dir."""
 
 import json
-import time
 
 import pytest
 
 from assistant import Answer, Assistant, Settings
 from assistant.answer.prompting import NO_ANSWER
 from assistant.errors import CorpusError, EmbedderMismatchError, IndexError_, QuestionError
-from tests.conftest import BUNDLED, FakeEmbedder, FakeGenerator
+from tests.conftest import BUNDLED, FakeEmbedder, FakeGenerator, wait_until
 
 
 def _write(path, records):
@@ -191,7 +190,7 @@ def test_conversation_rewrites_follow_ups_for_retrieval(parts, tmp_path):
     first = chat.ask("How do honeybees navigate to food?")
     assert first.citations[0].paper_id == "bees" and first.standalone == ""
     follow = chat.ask("And what encodes its direction?")
-    assert follow.standalone == "What encodes Honeybee navigation's direction?"
+    assert follow.standalone == "What encodes its direction? (after: How do honeybees navigate to food?)"
     assert follow.sources[0].paper_id == "bees"
     assert follow.question == "And what encodes its direction?"
     assert len(chat.history) == 2
@@ -348,11 +347,13 @@ def test_parts_are_created_once_when_many_threads_ask_at_once(settings, monkeypa
 
     made = []
     real = pipeline.Retriever
+    arrived = threading.Semaphore(0)
 
     class Counting(real):
         def __init__(self, *args, **kwargs):
             made.append(1)
-            time.sleep(0.05)  # widen the window a racy check would fall through
+            for _ in range(8):  # every thread is on its way in before the first one is built
+                assert arrived.acquire(timeout=10)
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "Retriever", Counting)
@@ -362,6 +363,7 @@ def test_parts_are_created_once_when_many_threads_ask_at_once(settings, monkeypa
 
     def grab():
         start.wait()
+        arrived.release()
         seen.append(a.retriever)
 
     threads = [threading.Thread(target=grab) for _ in range(8)]
@@ -401,7 +403,7 @@ def test_asks_take_turns_in_arrival_order():
         t = threading.Thread(target=lambda i=i: (lock.acquire(), order.append(i), lock.release()))
         t.start()
         threads.append(t)
-        time.sleep(0.05)  # arrive one after another
+        wait_until(lambda i=i: lock.waiting == i + 1, f"thread {i} queued")  # before the next
     releaser = threading.Thread(target=lock.release)  # released from another thread
     releaser.start()
     for t in [releaser, *threads]:

@@ -18,7 +18,7 @@ def test_prompt_files_have_their_placeholders():
     assert "[0] Name1\n" in messages[1]["content"] and "Question: Why?" in messages[1]["content"]
     assert "subtitle" not in messages[1]["content"]  # the prompt names papers, not titles
     untitled = prompting.render("Why?", [Source("p", "A title without a name part", "T.", 0.5)])
-    assert "[1]\nT." in untitled[1]["content"] or "[0]\nT." in untitled[1]["content"]
+    assert "\n[0]\nT.\n" in untitled[1]["content"]  # the source's own number, no name line
 
 
 def test_bad_placeholder_is_refused(tmp_path):

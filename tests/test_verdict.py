@@ -24,8 +24,20 @@ def _src(pid, text, n):
     ("Claim: Statins reduce mortality.", "Statins reduce mortality"),
     ("Does aspirin reduce mortality?", "aspirin reduce mortality"),
 ])
-def test_yes_no_questions_and_claims_give_their_proposition(question, claim):
+def test_yes_no_questions_and_claims_give_the_words_to_search(question, claim):
     assert proposition(question) == claim
+
+
+@pytest.mark.parametrize("claim", ["there a paper that designs methadone programs",
+                                   "aspirin reduce mortality in transplantation programs"])
+def test_a_verdict_never_repeats_the_claim_words_as_a_sentence(claim):
+    """The claim is a question without its auxiliary, no sentence: the verdict shows the
+    evidence in its quote, and its own text stays grammatical whatever the claim was."""
+    for sources in ([_src("a", A, 1)], [_src("a", A + " " + claim.capitalize() + ".", 1)]):
+        v = decide(claim, sources)
+        assert claim not in v.text.lower()
+        assert v.text in ("Yes: the abstract states it [1].",
+                          "The abstracts do not say; the closest is [1].")
 
 
 @pytest.mark.parametrize("question", ["What share of programs required it?",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.text.names import label
+from assistant.text.names import title_name
 from assistant.text.rules import content_words, names
 from assistant.types import Answer
 
@@ -29,11 +29,13 @@ _EXPLETIVE = re.compile(r"\b(?:is|was|isn't|wasn't)\s+it\s+(?:true|false|possibl
 
 
 def subject_of(history: Sequence[Answer]) -> str:
-    """What the conversation is about: the last answer's first cited paper, else the names
-    (or words) of the last question."""
+    """What the conversation is about: the name of the last answer's first cited paper
+    ("DotaMath"), else the names of the last question; "" when neither has one. A title
+    without a name part is no subject: "they" may mean the cats, not "Feline sleep patterns"."""
     for answer in reversed(history):
-        if answer.citations:
-            return label(answer.citations[0].title)
+        name = title_name(answer.citations[0].title) if answer.citations else ""
+        if name:
+            return name
         found = [w for w in re.findall(r"[A-Za-z0-9][\w.\-]*", answer.question)
                  if names(w)]
         if found:
@@ -57,7 +59,13 @@ def rewrite(question: str, history: Sequence[Answer]) -> str:
     if not history or not needs_context(question):
         return question
     subject = subject_of(history)
-    if not subject or subject.lower() in question.lower():
+    if not subject:  # nothing to put in: the question it follows says what it is about
+        last = history[-1]
+        if not last.citations:
+            return question
+        q = _LEAD.sub("", question).rstrip()
+        return f"{q[:1].upper()}{q[1:]} (after: {(last.standalone or last.question).strip()})"
+    if subject.lower() in question.lower():
         return question
     q = _LEAD.sub("", question)
     about = _ABOUT.match(q)

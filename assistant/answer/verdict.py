@@ -32,8 +32,10 @@ _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGN
 
 
 def proposition(question: str) -> str | None:
-    """The claim a yes/no question asks about, or None for other questions: "Is it true that
-    X?" -> "X"; "Does aspirin reduce mortality?" -> "aspirin reduce mortality"."""
+    """The claim a yes/no question asks about, as words to search and weigh, or None for other
+    questions: "Is it true that X?" -> "X"; "Does aspirin reduce mortality?" -> "aspirin
+    reduce mortality". It is never shown: dropping the auxiliary leaves no sentence ("there a
+    paper that ..."), so a verdict's text does not repeat it; its quote shows the evidence."""
     q = " ".join(question.split())
     if _CLAIM.match(q):
         return _TRAILER.sub("", _CLAIM.sub("", q, count=1)) or None
@@ -108,11 +110,10 @@ def decide(claim: str, sources: Sequence[Source],
     top = [r for r in ranked if r[0] >= ranked[0][0] - 0.2] if ranked else []
     stances = {r[2] for r in top}
     cite = lambda r: Citation(r[1], sources[r[1] - 1].paper_id, sources[r[1] - 1].title, r[4])  # noqa: E731
-    statement = claim.rstrip(" .?!")
     if not top:  # cite the best-ranked paper's closest sentence
         n = 1
         quote = closest[2] or (sources[n - 1].abstract or sources[n - 1].text)[:300]
-        text = f"The abstracts do not say whether {_lower(statement)}; the closest is [{n}]."
+        text = f"The abstracts do not say; the closest is [{n}]."
         return Verdict("not_stated", text,
                        (Citation(n, sources[n - 1].paper_id, sources[n - 1].title, quote),))
     if len(stances) > 1:
@@ -124,12 +125,5 @@ def decide(claim: str, sources: Sequence[Source],
                                                        key=lambda c: c.number)))
     first = top[0]
     if first[2] == "yes":
-        return Verdict("yes", f"Yes: {statement} [{first[1]}].", (cite(first),))
+        return Verdict("yes", f"Yes: the abstract states it [{first[1]}].", (cite(first),))
     return Verdict("no", f"No: the abstract {first[3]} [{first[1]}].", (cite(first),))
-
-
-def _lower(text: str) -> str:
-    """Lower-case the first letter unless the first word is a name ("DNA", "IL-6")."""
-    first = text.split(" ", 1)[0]
-    return text if any(ch.isupper() for ch in first[1:]) or any(ch.isdigit() for ch in first) \
-        else text[:1].lower() + text[1:]

@@ -1,4 +1,5 @@
-"""Ranking metrics for retrieval evaluation (BEIR conventions: linear gain, log2 discount)."""
+"""Ranking metrics for retrieval evaluation (BEIR conventions: linear gain, log2 discount), and
+the one percentile helper of the evaluations and of bench/."""
 
 from __future__ import annotations
 
@@ -26,9 +27,13 @@ def mrr_at(ranking: Sequence[str], relevant: Mapping[str, int], k: int) -> float
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100)."""
+    """The q-th percentile (q in 0..100) by the nearest-rank method: the smallest value with
+    at least q% of the values at or below it, i.e. the ceil(q/100 * n)-th smallest (the
+    first for q = 0). Always one of the values, never interpolated: p50 of an even count is
+    the lower of the two middle values, and p95 of fewer than 20 values is the largest.
+    The one percentile of the product's evaluations and of bench/; NaN for no values."""
     if not values:
         return float("nan")
     ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    rank = max(1, math.ceil(q * len(ordered) / 100))
     return ordered[rank - 1]

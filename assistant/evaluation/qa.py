@@ -11,6 +11,7 @@ from pathlib import Path
 
 from assistant.answer import followup, verdict
 from assistant.errors import CorpusError
+from assistant.evaluation.metrics import percentile
 from assistant.pipeline import Assistant
 from assistant.types import ABSTENTIONS, VERDICTS, Answer
 
@@ -112,15 +113,10 @@ def summarize(results: list[Result]) -> dict:
     multi = [r for r in answerable if r.question.multi]
     cited = sum(r.citations for r in answerable + claims)
     generated = [r for r in results if r.answer.completion_tokens]
+    first = [r.first_token_s for r in generated]
 
     def share(items, pred):
         return round(sum(1 for r in items if pred(r)) / len(items), 3) if items else None
-
-    def pct(values, q):
-        if not values:
-            return None
-        values = sorted(values)
-        return round(values[min(len(values) - 1, int(q * len(values)))], 3)
 
     return {
         "questions": len(results),
@@ -148,8 +144,8 @@ def summarize(results: list[Result]) -> dict:
         "declined_or_not_stated_unanswerable": sum(1 for r in unanswerable
                                                    if r.answer.abstained),
         "decline_rate_answerable": share(answerable, lambda r: r.answer.abstained),
-        "first_token_s_p50": pct([r.first_token_s for r in generated], 0.5),
-        "first_token_s_p95": pct([r.first_token_s for r in generated], 0.95),
+        "first_token_s_p50": round(percentile(first, 50), 3) if first else None,
+        "first_token_s_p95": round(percentile(first, 95), 3) if first else None,
         "total_s_median": round(statistics.median(r.total_s for r in results), 3),
         "decode_tokens_per_s_median": round(statistics.median(
             (r.answer.completion_tokens - 1) / (r.total_s - r.first_token_s) for r in generated

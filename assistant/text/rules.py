@@ -160,12 +160,6 @@ def strip_heading(sentence: str) -> str:
     return rest
 
 
-METHODS = frozenset({"methods", "method", "methodology", "design", "setting", "settings",
-                     "participants", "patients", "subjects", "interventions", "intervention",
-                     "measurements", "measures", "main outcome measures", "outcome measures",
-                     "materials", "procedures", "data sources", "study selection",
-                     "data extraction", "design, setting, and participants",
-                     "design and setting", "methods and findings"})
 AIMS = frozenset({"background", "introduction", "context", "importance", "objective",
                   "objectives", "aim", "aims", "purpose", "rationale", "hypothesis"})
 

@@ -1,4 +1,5 @@
-"""Is the tokenizer parallel? encode_batch alone, then split over threads (run on the device)."""
+"""Is the tokenizer parallel? encode_batch alone, then split over threads (run on the device).
+    python3 bench/study/gpu_tokenize.py CORPUS.jsonl TOKENIZER.json"""
 import os
 import sys
 import time
