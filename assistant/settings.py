@@ -240,7 +240,6 @@ class Settings(BaseSettings):
              f"max_abstract_chars must be 200 or more, got {self.max_abstract_chars}"),
             (self.embed_batch_size >= 1, f"embed_batch_size must be 1 or more, got {self.embed_batch_size}"),
             (0 < self.port < 65536, f"port must be in 1..65535, got {self.port}"),
-            (isinstance(self.grammar, bool), f"grammar must be true or false, got {self.grammar!r}"),
             (0.0 <= self.sentence_weight <= 5.0 and 0.0 <= self.coverage_weight <= 5.0,
              "sentence_weight and coverage_weight must be in [0, 5]"),
             (0.0 <= self.paper_vector_weight <= 1.0,

@@ -202,3 +202,27 @@ def test_otherwise_the_default_model_stays(monkeypatch, tmp_path, case):
 
 def test_a_gguf_of_the_users_own_in_models_is_kept_on_a_gpu(monkeypatch, tmp_path):
     assert _choice(monkeypatch, tmp_path, own=True) == "mine.gguf"
+
+
+def test_a_load_without_extra_buffers_turns_them_off_and_back_on():
+    """On AMX CPUs llama.cpp loads without its extra CPU buffer types (its AMX kernel crashed);
+    the switch holds for the load alone."""
+    from llama_cpp import llama_cpp as lib
+
+    from assistant.runtime.hardware import _extra_buffers
+
+    assert lib.llama_model_default_params().use_extra_bufts
+    with _extra_buffers(False):
+        assert not lib.llama_model_default_params().use_extra_bufts
+    assert lib.llama_model_default_params().use_extra_bufts
+    with _extra_buffers(True):
+        assert lib.llama_model_default_params().use_extra_bufts
+
+
+def test_the_real_load_on_this_cpu_decodes(tmp_path):
+    """A whole answer from the tiny model: on an AMX CPU this crashed before the switch."""
+    gen = LlamaCppGenerator(real_model("smollm2-135m"), n_ctx=512)
+    out = "".join(gen.stream([{"role": "user", "content": "Say hello."}], max_tokens=24,
+                             temperature=0.0))
+    assert out.strip()
+    assert gen.loaded is not None and gen.loaded.backend
