@@ -30,21 +30,22 @@ from assistant.search.embedding import OnnxEmbedder  # noqa: E402
 from assistant.settings import bundled_corpus  # noqa: E402
 
 
-def texts() -> list[str]:
+def texts(limit: int | None = None) -> list[str]:
     papers = read_corpus(bundled_corpus()).papers
     chunks = [f"{p.title}\n{p.abstract[:700]}" for p in papers][:120]
     questions = [json.loads(line)["question"] for line in
                  (ROOT / "eval" / "questions.jsonl").read_text().splitlines() if line.strip()]
-    return chunks + questions
+    both = chunks + questions
+    return both[:limit] if limit else both
 
 
-def embed(noise: float) -> np.ndarray:
+def embed(noise: float, limit: int | None = None) -> np.ndarray:
     if noise:
         sys.path.insert(0, str(ROOT / "tests" / "noise"))
         from sitecustomize import perturb
 
         perturb(noise)
-    return np.asarray(OnnxEmbedder(resolve_onnx(Settings()), name="x", threads=2).embed(texts()))
+    return np.asarray(OnnxEmbedder(resolve_onnx(Settings()), name="x", threads=2).embed(texts(limit)))
 
 
 def main() -> None:
@@ -52,12 +53,14 @@ def main() -> None:
     parser.add_argument("--out")
     parser.add_argument("--noise", type=float, default=0.0)
     parser.add_argument("--compare", nargs="+")
+    parser.add_argument("--limit", type=int, help="only the first N texts (qemu is slow)")
     args = parser.parse_args()
     if args.out:
-        np.save(args.out, embed(args.noise))
+        np.save(args.out, embed(args.noise, args.limit))
         return
     a = np.load(args.compare[0])
-    b = np.load(args.compare[1]) if len(args.compare) > 1 else embed(args.noise)
+    b = np.load(args.compare[1]) if len(args.compare) > 1 else embed(args.noise, args.limit)
+    a = a[:len(b)]
     cos = (a * b).sum(axis=1)
     gap = 1 - cos
     print(json.dumps({"vectors": len(cos), "cosine_min": round(float(cos.min()), 6),
