@@ -209,13 +209,13 @@ def test_a_load_without_extra_buffers_turns_them_off_and_back_on():
     the switch holds for the load alone."""
     from llama_cpp import llama_cpp as lib
 
-    from assistant.runtime.hardware import _extra_buffers
+    from assistant.runtime.hardware import extra_buffers
 
     assert lib.llama_model_default_params().use_extra_bufts
-    with _extra_buffers(False):
+    with extra_buffers(False):
         assert not lib.llama_model_default_params().use_extra_bufts
     assert lib.llama_model_default_params().use_extra_bufts
-    with _extra_buffers(True):
+    with extra_buffers(True):
         assert lib.llama_model_default_params().use_extra_bufts
 
 

@@ -220,7 +220,7 @@ def cpu_has_amx() -> bool:
 
 
 @contextlib.contextmanager
-def _extra_buffers(allowed: bool):
+def extra_buffers(allowed: bool):
     """Load with llama.cpp's extra CPU buffer types (AMX, repacked weights) or without them.
     Llama() takes no such argument, so its default model parameters are wrapped meanwhile."""
     if allowed:
@@ -242,19 +242,19 @@ def _extra_buffers(allowed: bool):
         lib.llama_model_default_params = default
 
 
-def load_capturing(load, *, extra_buffers: bool | None = None):
+def load_capturing(load, *, extra: bool | None = None):
     """Run `load()` (a llama_cpp.Llama constructor) while recording llama.cpp's log; returns
     (its result, LoadReport). The library's own log callback is restored afterwards.
 
-    `extra_buffers` (default: not on an AMX CPU) lets llama.cpp put weights in its AMX or
+    `extra` (default: not on an AMX CPU) lets llama.cpp put weights in its AMX or
     repacked buffers. llama-cpp-python 0.3.36 built on a Sapphire Rapids CPU crashes in
     ggml_backend_amx_mul_mat while decoding (segmentation fault, reproduced with SmolLM2 and
     Qwen2.5 GGUFs), so AMX CPUs load without them."""
     llama_cpp = import_llama()
     from llama_cpp import _logger
 
-    if extra_buffers is None:
-        extra_buffers = not cpu_has_amx()
+    if extra is None:
+        extra = not cpu_has_amx()
 
     lines: list[str] = []
 
@@ -262,7 +262,7 @@ def load_capturing(load, *, extra_buffers: bool | None = None):
     def record(level, text, user_data):  # noqa: ARG001 - ctypes signature
         lines.append(text.decode("utf-8", "replace"))
 
-    with _CAPTURE, _extra_buffers(extra_buffers):
+    with _CAPTURE, extra_buffers(extra):
         llama_cpp.llama_log_set(record, ctypes.c_void_p(0))
         try:
             result = load()
