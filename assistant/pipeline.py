@@ -288,7 +288,8 @@ class Assistant:
         if claim:  # a yes/no question or a claim: the verdict is read from the sentences
             numbered = [dataclasses.replace(s, number=i) for i, s in enumerate(sources, 1)]
             cosines = self.retriever.sentence_cosines(claim, [s.paper_id for s in numbered])
-            decided = verdict.decide(claim, numbered, cosines)
+            decided = verdict.decide(claim, numbered, cosines,
+                                     echo=verdict.stated(question))
             yield decided.text
             yield Answer(asked, decided.text, decided.citations, tuple(numbered),
                          verdict=decided.kind, standalone=_changed(standalone, asked))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.answer.verdict import decide, proposition
+from assistant.answer.verdict import decide, proposition, stated
 from assistant.types import Source
 
 A = ("Mail survey of all 97 adult US liver transplantation programs. Of the programs, 32% "
@@ -30,7 +30,7 @@ def test_yes_no_questions_and_claims_give_the_words_to_search(question, claim):
 
 @pytest.mark.parametrize("claim", ["there a paper that designs methadone programs",
                                    "aspirin reduce mortality in transplantation programs"])
-def test_a_verdict_never_repeats_the_claim_words_as_a_sentence(claim):
+def test_a_yes_no_questions_claim_is_never_repeated_as_a_sentence(claim):
     """The claim is a question without its auxiliary, no sentence: the verdict shows the
     evidence in its quote, and its own text stays grammatical whatever the claim was."""
     for sources in ([_src("a", A, 1)], [_src("a", A + " " + claim.capitalize() + ".", 1)]):
@@ -84,3 +84,17 @@ def test_a_clearly_less_relevant_paper_decides_nothing():
     assert decide(claim, [a, dataclasses.replace(b, relevance=0.88)]).kind == "disagree"
     far = decide(claim, [a, dataclasses.replace(b, relevance=0.6)])
     assert far.kind == "yes" and [c.paper_id for c in far.citations] == ["a"]
+
+
+def test_a_claim_stated_as_a_sentence_is_repeated_in_the_verdict():
+    claim = proposition("Is it true that 32% of programs required patients to discontinue "
+                        "methadone treatment?")
+    assert stated("Is it true that 32% of programs required it?") and stated("Claim: X.")
+    assert not stated("Does aspirin reduce mortality?")
+    v = decide(claim, [_src("a", A, 1)], echo=True)
+    assert v.text == ("Yes: 32% of programs required patients to discontinue methadone "
+                      "treatment [1].")
+    v = decide("Methadone doubles the risk of graft rejection in children", [_src("a", A, 1)],
+               echo=True)
+    assert v.text == ("The abstracts do not say whether methadone doubles the risk of graft "
+                      "rejection in children; the closest is [1].")

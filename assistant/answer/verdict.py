@@ -34,8 +34,8 @@ _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGN
 def proposition(question: str) -> str | None:
     """The claim a yes/no question asks about, as words to search and weigh, or None for other
     questions: "Is it true that X?" -> "X"; "Does aspirin reduce mortality?" -> "aspirin
-    reduce mortality". It is never shown: dropping the auxiliary leaves no sentence ("there a
-    paper that ..."), so a verdict's text does not repeat it; its quote shows the evidence."""
+    reduce mortality". Only a claim the question states as a sentence (`stated`) is repeated
+    in a verdict's text: dropping an auxiliary leaves none ("there a paper that ...")."""
     q = " ".join(question.split())
     if _CLAIM.match(q):
         return _TRAILER.sub("", _CLAIM.sub("", q, count=1)) or None
@@ -44,6 +44,14 @@ def proposition(question: str) -> str | None:
     if _AUX.match(q) and not _WH.search(q) and not re.search(r"\bor\b", q, re.IGNORECASE):
         return _TRAILER.sub("", _AUX.sub("", q, count=1)) or None
     return None
+
+
+def stated(question: str) -> bool:
+    """The question states its claim as a sentence ("Is it true that X?", "Claim: X", "X. True
+    or false?"), so the claim reads as one; a yes/no question ("Does X ...?") does not."""
+    q = " ".join(question.split())
+    return bool(_CLAIM.match(q) or re.search(
+        r"\btrue or false\s*\??\s*$|\bis (?:this|that|it) true\s*\??\s*$", q, re.I))
 
 
 # Papers within this much of the best relevance (a 0..1 probability of relevance) weigh in.
@@ -73,10 +81,11 @@ def _stance(claim: str, words: set[str], sentence) -> tuple[str, str]:
 
 
 def decide(claim: str, sources: Sequence[Source],
-           cosines: Mapping[str, Sequence[float]] | None = None) -> Verdict:
+           cosines: Mapping[str, Sequence[float]] | None = None, *, echo: bool = False) -> Verdict:
     """The verdict on `claim` from the numbered `sources`, citing the deciding sentences.
     `cosines`: paper id -> each abstract sentence's cosine to the claim, when the index
-    stores sentence vectors; they rank the sentences that state enough of the claim."""
+    stores sentence vectors; they rank the sentences that state enough of the claim. With
+    `echo` (a claim stated as a sentence) the text repeats the claim."""
     words = content_words(claim)
     plain = {w for w in words if not w[:1].isdigit()} or words  # figures decide the stance
     found: list[tuple[float, int, str, str, str]] = []  # rank, number, stance, why, text
@@ -110,10 +119,12 @@ def decide(claim: str, sources: Sequence[Source],
     top = [r for r in ranked if r[0] >= ranked[0][0] - 0.2] if ranked else []
     stances = {r[2] for r in top}
     cite = lambda r: Citation(r[1], sources[r[1] - 1].paper_id, sources[r[1] - 1].title, r[4])  # noqa: E731
+    statement = claim.rstrip(" .?!")
     if not top:  # cite the best-ranked paper's closest sentence
         n = 1
         quote = closest[2] or (sources[n - 1].abstract or sources[n - 1].text)[:300]
-        text = f"The abstracts do not say; the closest is [{n}]."
+        text = (f"The abstracts do not say whether {_lower(statement)}; the closest is [{n}]."
+                if echo else f"The abstracts do not say; the closest is [{n}].")
         return Verdict("not_stated", text,
                        (Citation(n, sources[n - 1].paper_id, sources[n - 1].title, quote),))
     if len(stances) > 1:
@@ -125,5 +136,13 @@ def decide(claim: str, sources: Sequence[Source],
                                                        key=lambda c: c.number)))
     first = top[0]
     if first[2] == "yes":
-        return Verdict("yes", f"Yes: the abstract states it [{first[1]}].", (cite(first),))
+        said = statement if echo else "the abstract states it"
+        return Verdict("yes", f"Yes: {said} [{first[1]}].", (cite(first),))
     return Verdict("no", f"No: the abstract {first[3]} [{first[1]}].", (cite(first),))
+
+
+def _lower(text: str) -> str:
+    """Lower-case the first letter unless the first word is a name ("DNA", "IL-6")."""
+    first = text.split(" ", 1)[0]
+    return text if any(ch.isupper() for ch in first[1:]) or any(ch.isdigit() for ch in first) \
+        else text[:1].lower() + text[1:]
