@@ -30,7 +30,7 @@ def _check_structure(answer: Answer) -> None:
         assert all(part in source.abstract for part in parts)
 
 
-_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+_FIGURE = re.compile(r"(?<![\w.\-])\d+(?:[.,]\d+)*(?!\w)")  # not "7B", "GPT-4"
 
 
 def _figures_are_quoted(answer: Answer) -> None:
