@@ -1,0 +1,92 @@
+"""The training data builder (issue 21): human labels, mined negatives and perturbed claims,
+never a paper or claim of the evaluation sets."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+
+from training.build import build
+from training.pairs import read
+from training.perturb import contradictions, negate, reverse, swap_figure
+
+ABSTRACTS = {
+    "p1": "Statins lowered LDL cholesterol by 30% in older adults. Muscle pain was rare. "
+          "The trial enrolled 400 patients.",
+    "p2": "Vitamin D did not reduce fractures in the cohort. Falls were recorded for two years.",
+    "p3": "Coffee intake increases alertness in shift workers. Sleep was shorter on work days.",
+    "p9": "Aspirin reduced stroke risk by 12% in the held-out trial. Bleeding rose slightly.",
+}
+
+
+def _shared(tmp_path):
+    sf, nf = tmp_path / "shared" / "scifact", tmp_path / "shared" / "nfcorpus"
+    (nf / "qrels").mkdir(parents=True)
+    sf.mkdir(parents=True, exist_ok=True)
+    (sf / "corpus.jsonl").write_text("\n".join(json.dumps({"_id": p, "title": f"Study {p}",
+                                                           "text": t}) for p, t in ABSTRACTS.items()))
+    claims = [
+        {"id": "1", "claim": "Statins lower LDL cholesterol by 30% in older adults.",
+         "label": "SUPPORT", "cited": ["p1"],
+         "evidence": {"p1": ["Statins lowered LDL cholesterol by 30% in older adults."]}},
+        {"id": "2", "claim": "Vitamin D reduces fractures.", "label": "CONTRADICT", "cited": ["p2"],
+         "evidence": {"p2": ["Vitamin D did not reduce fractures in the cohort."]}},
+        {"id": "3", "claim": "Coffee shortens reaction times.", "label": "NOINFO", "cited": ["p3"],
+         "evidence": {}},
+        {"id": "9", "claim": "Aspirin reduces stroke risk by 12%.", "label": "SUPPORT",
+         "cited": ["p9"], "evidence": {"p9": ["Aspirin reduced stroke risk by 12% in the trial."]}},
+    ]
+    (sf / "claims_train.jsonl").write_text("\n".join(json.dumps(c) for c in claims))
+    with gzip.open(nf / "corpus.jsonl.gz", "wt") as f:
+        f.write("\n".join(json.dumps({"_id": p, "title": f"Study {p}", "text": t})
+                          for p, t in ABSTRACTS.items()))
+    with gzip.open(nf / "queries.jsonl.gz", "wt") as f:
+        f.write(json.dumps({"_id": "q1", "text": "statins and cholesterol"}))
+    with gzip.open(nf / "qrels" / "train.tsv.gz", "wt") as f:
+        f.write("query-id\tcorpus-id\tscore\nq1\tp1\t1\nq1\tp9\t1\n")
+    evals = tmp_path / "eval"
+    evals.mkdir()
+    (evals / "set.jsonl").write_text(json.dumps({"id": "c9-0", "question": "Is it true that ...?",
+                                                 "gold": ["p9"], "kind": "claim"}))
+    return tmp_path / "shared", evals
+
+
+def test_pairs_come_from_the_labels_and_never_from_an_evaluation_paper(tmp_path):
+    shared, evals = _shared(tmp_path)
+    card = build(tmp_path / "out", seed=0, shared=shared, eval_dir=evals)
+    pairs = read(tmp_path / "out" / "pairs-human.jsonl.gz")
+    assert card["pairs"] == len(pairs) and card["excluded"]["papers_of_eval_sets"] == 1
+    assert not any("Aspirin" in p.a or "Aspirin" in p.b for p in pairs)  # p9 and claim 9 unused
+    by = {(p.source, p.label, p.a, p.b) for p in pairs}
+    assert ("scifact-rationale", "entails", "Statins lower LDL cholesterol by 30% in older adults.",
+            "Statins lowered LDL cholesterol by 30% in older adults.") in by
+    assert ("scifact-rationale", "contradicts", "Vitamin D reduces fractures.",
+            "Vitamin D did not reduce fractures in the cohort.") in by
+    same = [p for p in pairs if p.source == "same-abstract"]
+    assert same and all(p.label == "neutral" and "LDL" not in p.b for p in same if "Statins" in p.a)
+    assert any(p.source.startswith("perturbed-") and p.label == "contradicts" for p in pairs)
+    relevance = [p for p in pairs if p.task == "relevance"]
+    assert {p.label for p in relevance if p.source == "nfcorpus-qrels"} == {"1"}
+    assert all("p9" not in p.b for p in relevance)
+    assert json.loads((tmp_path / "out" / "data-card-human.json").read_text())["seed"] == 0
+
+
+def test_the_same_seed_builds_the_same_data(tmp_path):
+    shared, evals = _shared(tmp_path)
+    build(tmp_path / "a", seed=3, shared=shared, eval_dir=evals)
+    build(tmp_path / "b", seed=3, shared=shared, eval_dir=evals)
+    assert read(tmp_path / "a" / "pairs-human.jsonl.gz") == read(tmp_path / "b" / "pairs-human.jsonl.gz")
+
+
+def test_perturbations_change_what_the_claim_says():
+    rng = random.Random(0)
+    assert swap_figure("LDL fell by 30% in 400 adults.", rng) != "LDL fell by 30% in 400 adults."
+    assert negate("Statins are effective in older adults.") == \
+        "Statins are not effective in older adults."
+    assert negate("Vitamin D does not reduce fractures.") == "Vitamin D does reduce fractures."
+    assert reverse("Coffee increases alertness.") == "Coffee decreases alertness."
+    assert reverse("Coffee is tasty.") is None
+    made = contradictions("IL-6 levels increase by 20% after surgery.", ["TNF"], rng)
+    assert {how for _, how in made} == {"perturbed-figure", "perturbed-comparison",
+                                        "perturbed-entity"}
