@@ -90,3 +90,16 @@ def test_perturbations_change_what_the_claim_says():
     made = contradictions("IL-6 levels increase by 20% after surgery.", ["TNF"], rng)
     assert {how for _, how in made} == {"perturbed-figure", "perturbed-comparison",
                                         "perturbed-entity"}
+
+
+def test_a_generated_question_is_kept_only_when_it_does_not_restate_its_sentence():
+    from training.generate import accept
+
+    sentence = "Statins lowered LDL cholesterol by 30% in 400 older adults over two years."
+    assert accept("What effect did statins have on LDL in older adults?", sentence) == \
+        "What effect did statins have on LDL in older adults?"
+    assert accept("Q: How much did LDL fall?\nA: by 30%", sentence) == "How much did LDL fall?"
+    assert accept("What did statins do?", sentence) is None  # under five words
+    restated = "Did statins lower LDL cholesterol by 30% in 400 older adults over two years?"
+    assert accept(restated, sentence) is None
+    assert accept("Statins lowered LDL.", sentence) is None  # no question

@@ -1,0 +1,164 @@
+"""Data, part 2: questions that single abstract sentences answer, written by a packaged Qwen
+model and kept when they do not copy the sentence; the abstract's other sentences are "other".
+
+    .venv/bin/python -m training.generate --corpus bundled --limit 40 --out training/data  # CPU
+    python3 -m training.generate --backend transformers --corpus all --out training/data  # GPU
+
+The CPU backend runs the GGUF in llama-cpp-python one sentence at a time; the transformers
+backend loads the same GGUF (with the `gguf` wheel) and generates in batches on a GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.ingest.corpus import read_corpus
+from assistant.settings import bundled_corpus
+from assistant.text.rules import content_words
+from assistant.text.sentences import sentences
+from training.build import SHARED, excluded
+from training.pairs import Pair, write
+
+ROOT = Path(__file__).resolve().parent.parent
+PROMPT = (Path(__file__).resolve().parent / "prompts" / "question.txt").read_text()
+CORPORA = {
+    "bundled": lambda: [bundled_corpus()],
+    "scifact": lambda: [SHARED / "scifact" / "corpus.jsonl"],
+    "nfcorpus": lambda: [SHARED / "nfcorpus" / "corpus.jsonl.gz"],
+    "exports": lambda: sorted(p for p in (SHARED / "exports").rglob("*.gz")
+                              if not p.name.endswith(".csv.gz")),  # the .bib holds the same
+}
+_QUESTION = re.compile(r"^(?:Q(?:uestion)?:\s*)?(?P<q>[^\n]{10,300}?\?)", re.MULTILINE)
+_MIN_WORDS, _MAX_COPIED = 5, 0.7  # a question's words at least; the sentence's share copied
+
+
+@dataclass(frozen=True)
+class Item:
+    corpus: str
+    paper_id: str
+    title: str
+    sentence: str
+    others: tuple[str, ...]  # the abstract's other sentences
+
+
+def items(corpus: str, skip: set[str], rng: random.Random, per_paper: int = 1) -> list[Item]:
+    """`per_paper` sentences of each paper with an abstract of 3+ sentences."""
+    out = []
+    for path in CORPORA[corpus]():
+        for paper in read_corpus(path).papers:
+            if paper.paper_id in skip:
+                continue
+            split = [s for s in sentences(paper.abstract) if 8 <= len(s.split()) <= 60]
+            if len(split) < 3:
+                continue
+            for s in rng.sample(split, min(per_paper, len(split))):
+                out.append(Item(corpus, paper.paper_id, paper.title, s,
+                                tuple(o for o in split if o != s)))
+    return out
+
+
+def prompt(item: Item) -> list[dict[str, str]]:
+    return [{"role": "user", "content": PROMPT.format(title=item.title, sentence=item.sentence)}]
+
+
+def accept(reply: str, sentence: str) -> str | None:
+    """The reply's question when it has 5+ words and copies at most 70% of the sentence's
+    content words (a restated sentence teaches nothing)."""
+    match = _QUESTION.search(reply.strip())
+    if not match:
+        return None
+    question = " ".join(match.group("q").split())
+    words, source = content_words(question), content_words(sentence)
+    if len(question.split()) < _MIN_WORDS or not words or not source or \
+            len(words & source) / len(source) > _MAX_COPIED:
+        return None
+    return question
+
+
+def llama_backend(model: Path) -> Callable[[Sequence[list[dict]]], list[str]]:
+    from assistant.answer.generation import LlamaCppGenerator
+
+    gen = LlamaCppGenerator(model, n_ctx=1024)
+
+    def run(batch: Sequence[list[dict]]) -> list[str]:
+        return ["".join(gen.stream(m, max_tokens=64, temperature=0.0)) for m in batch]
+    return run
+
+
+def transformers_backend(model: Path) -> Callable[[Sequence[list[dict]]], list[str]]:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(model.parent, gguf_file=model.name, padding_side="left")
+    llm = AutoModelForCausalLM.from_pretrained(model.parent, gguf_file=model.name,
+                                               torch_dtype=torch.bfloat16).cuda().eval()
+
+    def run(batch: Sequence[list[dict]]) -> list[str]:
+        texts = [tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True)
+                 for m in batch]
+        enc = tok(texts, return_tensors="pt", padding=True).to("cuda")
+        with torch.no_grad():
+            out = llm.generate(**enc, max_new_tokens=64, do_sample=False,
+                               pad_token_id=tok.pad_token_id or tok.eos_token_id)
+        return tok.batch_decode(out[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+    return run
+
+
+def pairs(all_items: list[Item], replies: list[str], rng: random.Random,
+          stats: Counter) -> Iterator[Pair]:
+    for item, reply in zip(all_items, replies, strict=True):
+        kept = accept(reply, item.sentence)
+        stats["kept" if kept else "dropped"] += 1
+        if not kept:
+            continue
+        question = kept
+        yield Pair("answer", question, item.sentence, "answers", "qwen-question", item.corpus)
+        for other in rng.sample(item.others, min(2, len(item.others))):
+            yield Pair("answer", question, other, "other", "same-abstract", item.corpus)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", choices=[*CORPORA, "all"], default="bundled")
+    parser.add_argument("--backend", choices=["llama", "transformers"], default="llama")
+    parser.add_argument("--model", type=Path, default=ROOT / "models" /
+                        "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")
+    parser.add_argument("--limit", type=int, help="sentences at most (a sample)")
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=ROOT / "training" / "data")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    skip, _ = excluded(ROOT / "eval")
+    names = list(CORPORA) if args.corpus == "all" else [args.corpus]
+    todo = [i for name in names for i in items(name, skip, rng)]
+    rng.shuffle(todo)
+    todo = todo[:args.limit] if args.limit else todo
+    run = (transformers_backend if args.backend == "transformers" else llama_backend)(args.model)
+    start, replies = time.perf_counter(), []
+    for i in range(0, len(todo), args.batch):
+        replies += run([prompt(item) for item in todo[i:i + args.batch]])
+    seconds = time.perf_counter() - start
+    stats: Counter = Counter()
+    tag = f"{args.corpus}-{args.seed}"
+    counts = write(pairs(todo, replies, rng, stats), args.out / f"pairs-questions-{tag}.jsonl.gz")
+    card = {"seed": args.seed, "corpus": names, "backend": args.backend, "model": args.model.name,
+            "sentences": len(todo), "kept": stats["kept"], "dropped": stats["dropped"],
+            "seconds": round(seconds, 1), "sentences_per_s": round(len(todo) / seconds, 2),
+            "pairs": sum(counts.values()),
+            "by_corpus": dict(Counter(i.corpus for i in todo)),
+            "excluded_papers_of_eval_sets": len(skip)}
+    (args.out / f"data-card-questions-{tag}.json").write_text(json.dumps(card, indent=2) + "\n")
+    print(json.dumps(card, indent=2))
+
+
+if __name__ == "__main__":
+    main()
