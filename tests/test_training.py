@@ -103,3 +103,13 @@ def test_a_generated_question_is_kept_only_when_it_does_not_restate_its_sentence
     restated = "Did statins lower LDL cholesterol by 30% in 400 older adults over two years?"
     assert accept(restated, sentence) is None
     assert accept("Statins lowered LDL.", sentence) is None  # no question
+
+
+def test_a_question_must_point_back_at_its_own_sentence():
+    from training.generate import Item, round_trip
+
+    item = Item("x", "p", "T", "Statins lowered LDL cholesterol in older adults.",
+                ("Muscle pain was rare among the adults.", "The trial enrolled 400 patients."))
+    assert round_trip("How did statins change LDL cholesterol?", item)
+    assert not round_trip("How rare was muscle pain among adults?", item)
+    assert not round_trip("What is quantum gravity?", item)

@@ -11,6 +11,7 @@ backend loads the same GGUF (with the `gguf` wheel) and generates in batches on 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import random
 import re
@@ -112,10 +113,25 @@ def transformers_backend(model: Path) -> Callable[[Sequence[list[dict]]], list[s
     return run
 
 
+def round_trip(question: str, item: Item) -> bool:
+    """The question's words point back at its own sentence: no other sentence of the abstract
+    shares as many of them (a question about something else is dropped)."""
+    words = content_words(question)
+
+    def shared(sentence: str) -> int:
+        return len(words & content_words(sentence))
+
+    own = shared(item.sentence)
+    return own > 0 and all(shared(o) < own for o in item.others)
+
+
 def pairs(all_items: list[Item], replies: list[str], rng: random.Random,
           stats: Counter) -> Iterator[Pair]:
     for item, reply in zip(all_items, replies, strict=True):
         kept = accept(reply, item.sentence)
+        if kept and not round_trip(kept, item):
+            stats["dropped_round_trip"] += 1
+            continue
         stats["kept" if kept else "dropped"] += 1
         if not kept:
             continue
@@ -135,6 +151,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=ROOT / "training" / "data")
+    parser.add_argument("--items-out", type=Path,
+                        help="only write the selected sentences (for training/qwen_gpu.py)")
+    parser.add_argument("--replies", type=Path,
+                        help="read the replies that training/qwen_gpu.py wrote instead of generating")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     skip, _ = excluded(ROOT / "eval")
@@ -142,17 +162,33 @@ def main() -> None:
     todo = [i for name in names for i in items(name, skip, rng)]
     rng.shuffle(todo)
     todo = todo[:args.limit] if args.limit else todo
-    run = (transformers_backend if args.backend == "transformers" else llama_backend)(args.model)
-    start, replies = time.perf_counter(), []
-    for i in range(0, len(todo), args.batch):
-        replies += run([prompt(item) for item in todo[i:i + args.batch]])
+    keys = [f"{n}/{i.corpus}/{i.paper_id}" for n, i in enumerate(todo)]
+    if args.items_out:
+        with gzip.open(args.items_out, "wt", encoding="utf-8") as out:
+            for key, i in zip(keys, todo, strict=True):
+                out.write(json.dumps({"key": key, "title": i.title, "sentence": i.sentence}) + "\n")
+        print(f"{len(todo)} sentences -> {args.items_out}")
+        return
+    start = time.perf_counter()
+    if args.replies:
+        with gzip.open(args.replies, "rt", encoding="utf-8") as lines:
+            got = {r["key"]: r["reply"] for r in map(json.loads, lines)}
+        replies = [got[k] for k in keys]
+        args.backend = "transformers (training/qwen_gpu.py)"
+    else:
+        run = (transformers_backend if args.backend == "transformers" else llama_backend)(args.model)
+        replies = []
+        for i in range(0, len(todo), args.batch):
+            replies += run([prompt(item) for item in todo[i:i + args.batch]])
     seconds = time.perf_counter() - start
     stats: Counter = Counter()
     tag = f"{args.corpus}-{args.seed}"
     counts = write(pairs(todo, replies, rng, stats), args.out / f"pairs-questions-{tag}.jsonl.gz")
     card = {"seed": args.seed, "corpus": names, "backend": args.backend, "model": args.model.name,
             "sentences": len(todo), "kept": stats["kept"], "dropped": stats["dropped"],
-            "seconds": round(seconds, 1), "sentences_per_s": round(len(todo) / seconds, 2),
+            "dropped_round_trip": stats["dropped_round_trip"],
+            "seconds": None if args.replies else round(seconds, 1),
+            "sentences_per_s": None if args.replies else round(len(todo) / seconds, 2),
             "pairs": sum(counts.values()),
             "by_corpus": dict(Counter(i.corpus for i in todo)),
             "excluded_papers_of_eval_sets": len(skip)}
