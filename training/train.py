@@ -34,8 +34,22 @@ def _jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in lines if line.strip()]
 
 
-def examples(data: Path, rng: random.Random, limit: int | None) -> list[tuple[str, str, int]]:
+def _balanced(rows: list[dict], rng: random.Random) -> list[dict]:
+    """Each label of a task drawn as often as that task's most frequent label (with repeats)."""
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["task"], LABELS[r["label"]]), []).append(r)
+    top = {task: max(len(g) for (t, _), g in groups.items() if t == task) for task, _ in groups}
+    out = []
+    for (task, _), group in groups.items():
+        out += group + [rng.choice(group) for _ in range(top[task] - len(group))]
+    return out
+
+
+def examples(data: Path, rng: random.Random, limit: int | None,
+             balance: bool = False) -> list[tuple[str, str, int]]:
     rows = [r for p in sorted(data.glob("pairs-*.jsonl.gz")) for r in _jsonl(p)]
+    rows = _balanced(rows, rng) if balance else rows
     rng.shuffle(rows)
     out = [(PREFIX[r["task"]] + r["a"], r["b"], LABELS[r["label"]]) for r in rows]
     return out[:limit] if limit else out
@@ -94,13 +108,15 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--lr", type=float, default=3e-5)
     parser.add_argument("--limit", type=int, help="train on the first N pairs (a smoke run)")
+    parser.add_argument("--balance", action="store_true", help="every label of a task as often")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     torch.manual_seed(args.seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     tok = AutoTokenizer.from_pretrained(args.minilm)
     model = AutoModelForSequenceClassification.from_pretrained(args.minilm, num_labels=3).to(device)
-    train, test = examples(args.data, rng, args.limit), held_out(args.shared, args.eval_dir, rng)
+    train = examples(args.data, rng, args.limit, args.balance)
+    test = held_out(args.shared, args.eval_dir, rng)
     before = report(test, predict(model, tok, test, device))
     optim = torch.optim.AdamW(model.parameters(), lr=args.lr)
     steps = args.epochs * ((len(train) + args.batch - 1) // args.batch)
@@ -127,7 +143,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(args.out)
     tok.save_pretrained(args.out)
-    card = {"seed": args.seed, "train_pairs": len(train), "epochs": args.epochs,
+    card = {"seed": args.seed, "train_pairs": len(train), "balance": args.balance,
+            "epochs": args.epochs,
             "batch": args.batch, "lr": args.lr, "train_s": round(seconds, 1), "device": device,
             "held_out": "SciFact claims of eval/scifact_claims.jsonl (left out of the data): "
                         "evidence sentences and two other sentences of each evidence abstract",
