@@ -113,3 +113,15 @@ def test_a_question_must_point_back_at_its_own_sentence():
     assert round_trip("How did statins change LDL cholesterol?", item)
     assert not round_trip("How rare was muscle pain among adults?", item)
     assert not round_trip("What is quantum gravity?", item)
+
+
+def test_balancing_draws_every_label_of_a_task_as_often():
+    from collections import Counter
+
+    from training.train import _balanced
+
+    rows = ([{"task": "entail", "label": "entails"}] * 2 + [{"task": "entail", "label": "neutral"}] * 6
+            + [{"task": "relevance", "label": "1"}] * 3)
+    out = _balanced(rows, random.Random(0))
+    assert Counter((r["task"], r["label"]) for r in out) == {
+        ("entail", "entails"): 6, ("entail", "neutral"): 6, ("relevance", "1"): 3}
