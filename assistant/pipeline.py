@@ -310,8 +310,8 @@ class Assistant:
                 yield piece
         listed = listing.asks_for_papers(question)
         checked = check.check("".join(pieces), prompt.sources, question, about=named,
-                                  max_claims=None if listed else 2,
-                                  answers=partial(form.gives_answer_type, question))
+                              max_claims=None if listed else 2,
+                              answers=partial(form.gives_answer_type, question))
         if listed:
             checked = self._list(checked, prompt.sources, named, question, cosines)
         reason = "" if checked.supported else \
@@ -320,7 +320,7 @@ class Assistant:
             # grounded, but not an answer ("how many" without the count): a failed draft
             reason = "unsupported"
             checked = check.Checked(prompting.NO_ANSWER, (), False,
-                                        checked.removed + (checked.text,))
+                                    checked.removed + (checked.text,))
         if reason and not listed:
             retried = self._refocus(question, prompt, cosines, named, grammar)
             if retried is not None:
@@ -328,7 +328,7 @@ class Assistant:
                 reason = ""
         if not reason and not listed:
             checked = check.shorten(checked, prompt.sources, question, about=named,
-                                        answers=partial(form.gives_answer_type, question))
+                                    answers=partial(form.gives_answer_type, question))
         if reason:
             best = prompt.sources[0]
             closest = context.closest_sentence(question, best, cosines.get(best.paper_id))
@@ -400,8 +400,8 @@ class Assistant:
                                        temperature=self.settings.temperature, grammar=grammar))
         # checked against every source, as the first draft was: its [1] is source n
         checked = check.check(check.MARKER.sub(f" [{n}]", draft), prompt.sources,
-                                  question, about=named, max_claims=2,
-                                  answers=partial(form.gives_answer_type, question))
+                              question, about=named, max_claims=2,
+                              answers=partial(form.gives_answer_type, question))
         if not checked.supported or not form.gives_answer_type(question, checked.text):
             return None
         return checked

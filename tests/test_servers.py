@@ -53,9 +53,9 @@ def llm_server(tmp_path_factory):
     # llama.cpp's server, with its extra CPU buffers off on AMX CPUs as the assistant loads
     # models (its AMX kernel crashes while decoding: docs/benchmarks.md, issue 20)
     serve = ("import runpy, sys\n"
-             "from assistant.runtime.hardware import cpu_has_amx, extra_buffers\n"
+             "from assistant.runtime.hardware import extra_buffers\n"
              "sys.argv[0] = 'llama_cpp.server'\n"
-             "with extra_buffers(not cpu_has_amx()):\n"
+             "with extra_buffers():\n"
              "    runpy.run_module('llama_cpp.server', run_name='__main__')\n")
     proc = _start([sys.executable, "-c", serve, "--model",
                    str(real_model("smollm2-135m")), "--host", "127.0.0.1", "--port", str(port),

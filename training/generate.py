@@ -2,10 +2,11 @@
 model and kept when they do not copy the sentence; the abstract's other sentences are "other".
 
     .venv/bin/python -m training.generate --corpus bundled --limit 40 --out training/data  # CPU
-    python3 -m training.generate --backend transformers --corpus all --out training/data  # GPU
+    .venv/bin/python -m training.generate --corpus all --items-out items.jsonl.gz  # for a GPU
+    .venv/bin/python -m training.generate --corpus all --replies replies.jsonl.gz  # its replies
 
-The CPU backend runs the GGUF in llama-cpp-python one sentence at a time; the transformers
-backend loads the same GGUF (with the `gguf` wheel) and generates in batches on a GPU.
+Here the GGUF runs in llama-cpp-python one sentence at a time; on a GPU, training/qwen_gpu.py
+writes the replies for the selected sentences in batches (training/README.md).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from assistant.text.rules import content_words
 from assistant.text.sentences import sentences
 from training.build import SHARED, excluded
 from training.pairs import Pair, write
+from training.qwen_gpu import messages
 
 ROOT = Path(__file__).resolve().parent.parent
-PROMPT = (Path(__file__).resolve().parent / "prompts" / "question.txt").read_text()
 CORPORA = {
     "bundled": lambda: [bundled_corpus()],
     "scifact": lambda: [SHARED / "scifact" / "corpus.jsonl"],
@@ -67,7 +68,7 @@ def items(corpus: str, skip: set[str], rng: random.Random, per_paper: int = 1) -
 
 
 def prompt(item: Item) -> list[dict[str, str]]:
-    return [{"role": "user", "content": PROMPT.format(title=item.title, sentence=item.sentence)}]
+    return messages(item.title, item.sentence)
 
 
 def accept(reply: str, sentence: str) -> str | None:
@@ -91,25 +92,6 @@ def llama_backend(model: Path) -> Callable[[Sequence[list[dict]]], list[str]]:
 
     def run(batch: Sequence[list[dict]]) -> list[str]:
         return ["".join(gen.stream(m, max_tokens=64, temperature=0.0)) for m in batch]
-    return run
-
-
-def transformers_backend(model: Path) -> Callable[[Sequence[list[dict]]], list[str]]:
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tok = AutoTokenizer.from_pretrained(model.parent, gguf_file=model.name, padding_side="left")
-    llm = AutoModelForCausalLM.from_pretrained(model.parent, gguf_file=model.name,
-                                               torch_dtype=torch.bfloat16).cuda().eval()
-
-    def run(batch: Sequence[list[dict]]) -> list[str]:
-        texts = [tok.apply_chat_template(m, tokenize=False, add_generation_prompt=True)
-                 for m in batch]
-        enc = tok(texts, return_tensors="pt", padding=True).to("cuda")
-        with torch.no_grad():
-            out = llm.generate(**enc, max_new_tokens=64, do_sample=False,
-                               pad_token_id=tok.pad_token_id or tok.eos_token_id)
-        return tok.batch_decode(out[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
     return run
 
 
@@ -144,7 +126,6 @@ def pairs(all_items: list[Item], replies: list[str], rng: random.Random,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", choices=[*CORPORA, "all"], default="bundled")
-    parser.add_argument("--backend", choices=["llama", "transformers"], default="llama")
     parser.add_argument("--model", type=Path, default=ROOT / "models" /
                         "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")
     parser.add_argument("--limit", type=int, help="sentences at most (a sample)")
@@ -174,9 +155,8 @@ def main() -> None:
         with gzip.open(args.replies, "rt", encoding="utf-8") as lines:
             got = {r["key"]: r["reply"] for r in map(json.loads, lines)}
         replies = [got[k] for k in keys]
-        args.backend = "transformers (training/qwen_gpu.py)"
     else:
-        run = (transformers_backend if args.backend == "transformers" else llama_backend)(args.model)
+        run = llama_backend(args.model)
         replies = []
         for i in range(0, len(todo), args.batch):
             replies += run([prompt(item) for item in todo[i:i + args.batch]])
@@ -184,7 +164,8 @@ def main() -> None:
     stats: Counter = Counter()
     tag = f"{args.corpus}-{args.seed}"
     counts = write(pairs(todo, replies, rng, stats), args.out / f"pairs-questions-{tag}.jsonl.gz")
-    card = {"seed": args.seed, "corpus": names, "backend": args.backend, "model": args.model.name,
+    backend = "transformers (training/qwen_gpu.py)" if args.replies else "llama-cpp-python"
+    card = {"seed": args.seed, "corpus": names, "backend": backend, "model": args.model.name,
             "sentences": len(todo), "kept": stats["kept"], "dropped": stats["dropped"],
             "dropped_round_trip": stats["dropped_round_trip"],
             "seconds": None if args.replies else round(seconds, 1),

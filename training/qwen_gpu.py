@@ -13,10 +13,12 @@ import json
 import time
 from pathlib import Path
 
-import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
-
 PROMPT = (Path(__file__).resolve().parent / "prompts" / "question.txt").read_text()
+
+
+def messages(title: str, sentence: str) -> list[dict[str, str]]:
+    """The chat the model gets for one sentence (shared with training.generate's CPU run)."""
+    return [{"role": "user", "content": PROMPT.format(title=title, sentence=sentence)}]
 
 
 def main() -> None:
@@ -26,6 +28,9 @@ def main() -> None:
     parser.add_argument("replies", type=Path)
     parser.add_argument("--batch", type=int, default=512)
     args = parser.parse_args()
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
     with gzip.open(args.items, "rt", encoding="utf-8") as lines:
         items = [json.loads(line) for line in lines]
     start = time.perf_counter()
@@ -39,9 +44,8 @@ def main() -> None:
     start = time.perf_counter()
     for at in range(0, len(order), args.batch):
         batch = order[at:at + args.batch]
-        texts = [tok.apply_chat_template([{"role": "user", "content": PROMPT.format(
-            title=items[i]["title"], sentence=items[i]["sentence"])}], tokenize=False,
-            add_generation_prompt=True) for i in batch]
+        texts = [tok.apply_chat_template(messages(items[i]["title"], items[i]["sentence"]),
+                                         tokenize=False, add_generation_prompt=True) for i in batch]
         enc = tok(texts, return_tensors="pt", padding=True).to("cuda")
         with torch.no_grad():
             out = llm.generate(**enc, max_new_tokens=64, do_sample=False,

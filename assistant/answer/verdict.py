@@ -29,6 +29,7 @@ _TRAILER = re.compile(r"\s*(?:[,\-–—:]\s*)?(?:true or false|is (?:this|that|
                       r"\s*[?.!]*\s*$", re.IGNORECASE)
 _AUX = re.compile(rf"^\s*(?:{'|'.join(sorted(AUXILIARIES))})\b\s+", re.IGNORECASE)
 _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGNORECASE)
+_ASKS_TRUTH = re.compile(r"\btrue or false\s*\??\s*$|\bis (?:this|that|it) true\s*\??\s*$", re.I)
 
 
 def proposition(question: str) -> str | None:
@@ -39,7 +40,7 @@ def proposition(question: str) -> str | None:
     q = " ".join(question.split())
     if _CLAIM.match(q):
         return _TRAILER.sub("", _CLAIM.sub("", q, count=1)) or None
-    if re.search(r"\btrue or false\s*\??\s*$|\bis (?:this|that|it) true\s*\??\s*$", q, re.I):
+    if _ASKS_TRUTH.search(q):
         return _TRAILER.sub("", q) or None
     if _AUX.match(q) and not _WH.search(q) and not re.search(r"\bor\b", q, re.IGNORECASE):
         return _TRAILER.sub("", _AUX.sub("", q, count=1)) or None
@@ -50,8 +51,7 @@ def stated(question: str) -> bool:
     """The question states its claim as a sentence ("Is it true that X?", "Claim: X", "X. True
     or false?"), so the claim reads as one; a yes/no question ("Does X ...?") does not."""
     q = " ".join(question.split())
-    return bool(_CLAIM.match(q) or re.search(
-        r"\btrue or false\s*\??\s*$|\bis (?:this|that|it) true\s*\??\s*$", q, re.I))
+    return bool(_CLAIM.match(q) or _ASKS_TRUTH.search(q))
 
 
 # Papers within this much of the best relevance (a 0..1 probability of relevance) weigh in.

@@ -220,9 +220,14 @@ def cpu_has_amx() -> bool:
 
 
 @contextlib.contextmanager
-def extra_buffers(allowed: bool):
-    """Load with llama.cpp's extra CPU buffer types (AMX, repacked weights) or without them.
-    Llama() takes no such argument, so its default model parameters are wrapped meanwhile."""
+def extra_buffers(allowed: bool | None = None):
+    """Load with llama.cpp's extra CPU buffer types (AMX, repacked weights) or without them;
+    by default without them on an AMX CPU: llama-cpp-python 0.3.36 built on a Sapphire Rapids
+    CPU crashes in ggml_backend_amx_mul_mat while decoding (segmentation fault, reproduced with
+    SmolLM2 and Qwen2.5 GGUFs). Llama() takes no such argument, so its default model parameters
+    are wrapped meanwhile."""
+    if allowed is None:
+        allowed = not cpu_has_amx()
     if allowed:
         yield
         return
@@ -245,16 +250,9 @@ def extra_buffers(allowed: bool):
 def load_capturing(load, *, extra: bool | None = None):
     """Run `load()` (a llama_cpp.Llama constructor) while recording llama.cpp's log; returns
     (its result, LoadReport). The library's own log callback is restored afterwards.
-
-    `extra` (default: not on an AMX CPU) lets llama.cpp put weights in its AMX or
-    repacked buffers. llama-cpp-python 0.3.36 built on a Sapphire Rapids CPU crashes in
-    ggml_backend_amx_mul_mat while decoding (segmentation fault, reproduced with SmolLM2 and
-    Qwen2.5 GGUFs), so AMX CPUs load without them."""
+    `extra`: llama.cpp's extra CPU buffers, as `extra_buffers` takes them."""
     llama_cpp = import_llama()
     from llama_cpp import _logger
-
-    if extra is None:
-        extra = not cpu_has_amx()
 
     lines: list[str] = []
 

@@ -1,6 +1,6 @@
 """Loaded at start-up by every Python process of the test run when TEST_VECTOR_NOISE is set (the
 conftest puts this folder on PYTHONPATH): the ONNX embedder's token vectors move by noise of
-that relative size, as another CPU's int8 kernels move them. See README.md, "Tests"."""
+that relative size, as another CPU's int8 kernels move them. See README.md, "What the tests guard"."""
 
 from __future__ import annotations
 
