@@ -25,12 +25,14 @@ from assistant.runtime.models import (
     resolve_model,
     resolve_onnx,
 )
+from assistant.runtime.scorer import OnnxScorer, Scorer, resolve_scorer
 from assistant.search.embedding import Embedder, OnnxEmbedder, SentenceTransformerEmbedder, TorchLateEmbedder
 from assistant.search.locking import write_lock
 from assistant.search.retrieval import Filters, Retriever
 from assistant.search.store import ChromaIndex
 from assistant.settings import Settings, bundled_corpus
 from assistant.text.names import label
+from assistant.text.sentences import sentences, split_sentences
 from assistant.types import Answer, Citation, IngestReport, Paper, Source
 
 log = logging.getLogger("assistant")
@@ -84,12 +86,14 @@ class Assistant:
         embedder: Embedder | None = None,
         generator: Generator | None = None,
         index: ChromaIndex | None = None,
+        scorer: Scorer | None = None,
     ) -> None:
         self.settings = settings or Settings.from_env()
         prompting.check_prompts()
         self._embedder = embedder
         self._generator = generator
         self._index = index
+        self._scorer = scorer
         self._retriever: Retriever | None = None
         self._lock = threading.Lock()  # one ingest at a time
         self._parts = threading.RLock()  # each part is created once, whichever thread asks
@@ -166,6 +170,32 @@ class Assistant:
                                           n_threads=s.n_threads, n_gpu_layers=s.n_gpu_layers,
                                           seed=s.seed, prompt_lookup=s.prompt_lookup))
         return self._generator
+
+    @property
+    def scorer(self) -> Scorer:
+        """The evidence scorer; without it the assistant says how to install it."""
+        if self._scorer is None:
+            with self._parts:
+                if self._scorer is None:
+                    self._scorer = OnnxScorer(resolve_scorer(self.settings.models_dir),
+                                              threads=self.settings.n_threads)
+        return self._scorer
+
+    def answer_probs(self, question: str, sources: Sequence[Source]) -> dict[str, list[float]]:
+        """Paper id -> each abstract sentence's probability of answering the question."""
+        out = {}
+        for s in sources:
+            body = s.abstract or s.text
+            out[s.paper_id] = self.scorer.answers(
+                question, [body[a:b] for a, b in split_sentences(body)] or [body])
+        return out
+
+    def stances(self, claim: str, sources: Sequence[Source]) -> dict[str, list]:
+        """Paper id -> (entails, contradicts, neutral) of the claim for each abstract sentence,
+        for the sources close enough to the best to weigh in a verdict."""
+        best = max((s.relevance for s in sources), default=0.0)
+        return {s.paper_id: self.scorer.entails(claim, sentences(s.abstract or s.text))
+                for s in sources if s.relevance >= best - verdict.NEAR}
 
     @property
     def index(self) -> ChromaIndex:
@@ -287,19 +317,19 @@ class Assistant:
             return
         if claim:  # a yes/no question or a claim: the verdict is read from the sentences
             numbered = [dataclasses.replace(s, number=i) for i, s in enumerate(sources, 1)]
-            cosines = self.retriever.sentence_cosines(claim, [s.paper_id for s in numbered])
-            decided = verdict.decide(claim, numbered, cosines,
-                                     echo=verdict.stated(question))
+            decided = verdict.decide(claim, numbered, self.stances(claim, numbered),
+                                     echo=verdict.stated(question),
+                                     named=verdict.exists(question))
             yield decided.text
             yield Answer(asked, decided.text, decided.citations, tuple(numbered),
                          verdict=decided.kind, standalone=_changed(standalone, asked))
             return
         gen = self.generator
-        cosines = self.retriever.sentence_cosines(question, [s.paper_id for s in sources])
+        probs = self.answer_probs(question, sources)
         pieces: list[str] = []
         with self._gen_lock:
             excerpts = context.compress(question, sources, budget=self.settings.context_tokens,
-                                        count=gen.count_text, cosines=cosines, keep=named)
+                                        count=gen.count_text, probs=probs, keep=named)
             prompt = prompting.build(question, excerpts, count_tokens=gen.count_tokens,
                                      n_ctx=gen.context_size, max_tokens=self.settings.max_tokens,
                                      hint=form.answer_kind(question))
@@ -313,7 +343,7 @@ class Assistant:
                               max_claims=None if listed else 2,
                               answers=partial(form.gives_answer_type, question))
         if listed:
-            checked = self._list(checked, prompt.sources, named, question, cosines)
+            checked = self._list(checked, prompt.sources, named, question, probs)
         reason = "" if checked.supported else \
             "model_declined" if checked.declined else "unsupported"
         if not reason and not listed and not form.gives_answer_type(question, checked.text):
@@ -322,7 +352,7 @@ class Assistant:
             checked = check.Checked(prompting.NO_ANSWER, (), False,
                                     checked.removed + (checked.text,))
         if reason and not listed:
-            retried = self._refocus(question, prompt, cosines, named, grammar)
+            retried = self._refocus(question, prompt, probs, named, grammar)
             if retried is not None:
                 checked = dataclasses.replace(retried, removed=checked.removed + retried.removed)
                 reason = ""
@@ -331,9 +361,9 @@ class Assistant:
                                     answers=partial(form.gives_answer_type, question))
         if reason:
             best = prompt.sources[0]
-            closest = context.closest_sentence(question, best, cosines.get(best.paper_id))
+            closest = context.closest_sentence(question, best, probs.get(best.paper_id))
             if self._on_topic(question, best, named, closest):
-                yield self._fallback(asked, standalone, prompt, question, checked, cosines,
+                yield self._fallback(asked, standalone, prompt, question, checked, probs,
                                      closest, len(pieces))
                 return
         yield Answer(
@@ -376,7 +406,7 @@ class Assistant:
                 kept.append(s)
         return kept, wanted
 
-    def _refocus(self, question: str, prompt: prompting.Prompt, cosines, named: list[str],
+    def _refocus(self, question: str, prompt: prompting.Prompt, probs, named: list[str],
                  grammar: str | None) -> check.Checked | None:
         """A second draft when the first failed: the model sees only the shown sentence that
         best answers the question (a small model that restated the question over five
@@ -384,7 +414,7 @@ class Assistant:
         for source in prompt.sources:
             if named and source.paper_id not in named:
                 continue  # a question about a named paper is answered from that paper
-            sentence = context.closest_sentence(question, source, cosines.get(source.paper_id),
+            sentence = context.closest_sentence(question, source, probs.get(source.paper_id),
                                                 answering=True)
             if sentence:
                 break
@@ -408,11 +438,11 @@ class Assistant:
 
     @staticmethod
     def _list(checked: check.Checked, sources: Sequence[Source], wanted: list[str],
-              question: str, cosines) -> check.Checked:
+              question: str, probs) -> check.Checked:
         """A question asking for papers: add those it points at that the answer left out."""
         text, cites = listing.complete(
             checked.text if checked.supported else "", checked.citations, sources, wanted,
-            lambda s: context.closest_sentence(question, s, cosines.get(s.paper_id)),
+            lambda s: context.closest_sentence(question, s, probs.get(s.paper_id)),
             check.ANSWER_CHARS, question)
         if not cites:
             return checked
@@ -429,7 +459,7 @@ class Assistant:
         return shared >= self.settings.hedge_coverage
 
     def _fallback(self, asked: str, standalone: str, prompt, question: str, checked,
-                  cosines, closest: str, completion_tokens: int) -> Answer:
+                  probs, closest: str, completion_tokens: int) -> Answer:
         """The draft failed the check (or the model declined) but the best paper is clearly
         the one asked about: quote the sentence the model saw that best answers the question,
         saying that it is a quote; when none holds the kind of answer asked for, say that the
@@ -438,7 +468,7 @@ class Assistant:
                       prompt_tokens=prompt.tokens, completion_tokens=completion_tokens,
                       unsupported=checked.removed, standalone=_changed(standalone, asked))
         for source in prompt.sources:
-            quote = context.closest_sentence(question, source, cosines.get(source.paper_id),
+            quote = context.closest_sentence(question, source, probs.get(source.paper_id),
                                              answering=True)
             if quote:
                 return Answer(text=f'The closest statement in the abstracts is: "{quote}" '

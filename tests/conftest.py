@@ -1,6 +1,6 @@
 """Shared fixtures and the fakes used by unit tests.
 
-The fakes implement the real `Embedder` and `Generator` protocols; nothing is patched.
+The fakes implement the real `Embedder`, `Generator` and `Scorer` protocols; nothing is patched.
 """
 
 from __future__ import annotations
@@ -84,6 +84,34 @@ class FakeGenerator:
             yield text[i:i + 7]
 
 
+class FakeScorer:
+    """The `Scorer` protocol by word overlap: a sentence answers a question, or entails a
+    claim, by the share of its words it holds; "not" on one side only contradicts."""
+
+    @staticmethod
+    def _share(first: str, second: str) -> float:
+        words = {w for w in re.findall(r"[a-z0-9]+", first.lower()) if len(w) > 2}
+        other = set(re.findall(r"[a-z0-9]+", second.lower()))
+        return len(words & other) / len(words) if words else 0.0
+
+    def answers(self, question: str, sentences: Sequence[str]) -> list[float]:
+        return [self._share(question, s) for s in sentences]
+
+    def entails(self, claim: str, sentences: Sequence[str]) -> list[tuple[float, float, float]]:
+        out = []
+        for s in sentences:
+            if self._share(claim, s) < 0.6:
+                out.append((0.05, 0.05, 0.9))
+            elif (" not " in f" {claim.lower()} ") != (" not " in f" {s.lower()} "):
+                out.append((0.1, 0.8, 0.1))
+            else:
+                out.append((0.8, 0.1, 0.1))
+        return out
+
+    def relevance(self, query: str, papers: Sequence[str]) -> list[float]:
+        return [self._share(query, p) for p in papers]
+
+
 @pytest.fixture(autouse=True)
 def _no_assistant_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's exported ASSISTANT_* variables must not change what the tests build."""
@@ -122,7 +150,8 @@ def assistant(settings, tmp_path):
 
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text(TWO_PAPERS)
-    a = Assistant(settings, embedder=FakeEmbedder(), generator=FakeGenerator(lambda m: CATS))
+    a = Assistant(settings, embedder=FakeEmbedder(), scorer=FakeScorer(),
+                  generator=FakeGenerator(lambda m: CATS))
     a.ingest(corpus)
     return a
 

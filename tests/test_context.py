@@ -59,21 +59,8 @@ def test_sentence_vectors_weigh_in():
     assert sentence_scores("feline rest", ["Cats nap.", "Dogs bark."], [0.8, 0.1])[0] > 0.7
 
 
-def test_a_stands_for_question_prefers_the_sentence_that_spells_the_name_out():
-    from assistant.answer.context import sentence_scores
-    from assistant.answer.form import expands
-
-    assert expands("SNIP", "We introduce SNIP, a Symbolic-Numeric Integrated Pre-training.")
-    assert expands("SIFT", "We introduce **Stick to the Facts (SIFT)** to tackle this.")
-    assert not expands("SNIP", "We evaluate SNIP across diverse tasks.")
-    sentences = ["We evaluate SNIP across diverse tasks.",
-                 "We introduce SNIP, a Symbolic-Numeric Integrated Pre-training."]
-    scores = sentence_scores("What does the name SNIP stand for?", sentences)
-    assert scores[1] > scores[0]
-
-
 def test_answer_types_come_from_question_words_in_any_field():
-    from assistant.answer.form import focus, gives_answer_type, holds_answer
+    from assistant.answer.form import focus, gives_answer_type
 
     assert focus("In the registry, how many physicians did the survey reach?") == {"physician"}
     q = "How many physicians responded to the survey?"
@@ -86,10 +73,6 @@ def test_answer_types_come_from_question_words_in_any_field():
                                  "Small transformers learn arithmetic operations [1].")
     assert gives_answer_type("Which two visual tasks does the AiT model handle?",
                              "The AiT model handles instance segmentation and depth estimation.")
-    assert holds_answer("How many hours per day do domestic cats sleep?",
-                        "Domestic cats sleep for sixteen hours per day.")
-    assert not holds_answer("How many kittens per litter do domestic cats have?",
-                            "Domestic cats sleep for sixteen hours per day.")
     # a figure inside a name the question holds is not the figure asked for
     assert gives_answer_type("How many text tokens does WebMath-40B contain?",
                              "The WebMath-40B dataset contains 40 billion text tokens [1].")
@@ -103,8 +86,8 @@ def test_answer_types_come_from_question_words_in_any_field():
     # "how many" sets the focus, even after a relative "whose"
     assert focus("In the patient whose MRI showed infarcts, after how many days did the lesions "
                  "vanish?") == {"day"}
-    assert holds_answer("How many dendrites does a single astrocyte contact?",
-                        "One astrocyte contacts 300-600 neuronal dendrites.")
+    assert gives_answer_type("How many dendrites does a single astrocyte contact?",
+                             "One astrocyte contacts 300-600 neuronal dendrites.")
 
 
 
@@ -127,18 +110,6 @@ def test_a_duration_answers_only_a_question_about_time():
     assert gives_answer_type(q, "Twelve Percent of the cells were converted [1].")
     assert gives_answer_type("What Relative Percentage Difference did the LSTM get?",
                              "The LSTM got an RPD of 129 [1].")
-
-
-def test_the_sentence_holding_a_dose_answers_a_daily_dose_question():
-    from assistant.answer.form import holds_answer
-
-    q = "What daily dose of the drug was used in the double-blind trial in older adults?"
-    title = "A trial of the drug in older adults."
-    # "daily" and "per day" are one unit; "double-blind" is no figure
-    assert holds_answer(q, "We assigned 635 adults to receive 325 mg of the drug per day or "
-                           "placebo.", title)
-    assert not holds_answer(q, "We conducted a randomized, double-blind trial to determine the "
-                               "effect of the drug.", title)
 
 
 def test_an_acronym_question_needs_the_words_behind_the_letters():

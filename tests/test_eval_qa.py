@@ -3,7 +3,7 @@ import json
 from assistant import Assistant, Settings
 from assistant.evaluation.qa import Question, Result, load_questions, run, summarize
 from assistant.types import Answer
-from tests.conftest import FakeEmbedder, FakeGenerator
+from tests.conftest import FakeEmbedder, FakeGenerator, FakeScorer
 from tests.test_pipeline import _papers, _write
 
 CATS = "Domestic cats sleep for sixteen hours per day [1]."
@@ -16,7 +16,7 @@ def _evaluate(tmp_path, questions: list[dict], min_relevance: float) -> dict:
     path.write_text("\n".join(json.dumps(q) for q in questions))
     a = Assistant(Settings(data_dir=tmp_path / "i", min_relevance=min_relevance,
                            hedge_relevance=1.01, hedge_coverage=1.01),  # decline, never hedge
-                  embedder=FakeEmbedder(), generator=FakeGenerator(lambda m: CATS))
+                  embedder=FakeEmbedder(), scorer=FakeScorer(), generator=FakeGenerator(lambda m: CATS))
     a.ingest(corpus)
     return run(a, load_questions(path))
 

@@ -7,7 +7,7 @@ import pytest
 from assistant import Assistant, Filters, Settings
 from assistant.errors import ConfigError
 from assistant.text.rules import tokenize
-from tests.conftest import FakeEmbedder, FakeGenerator
+from tests.conftest import FakeEmbedder, FakeGenerator, FakeScorer
 
 PAPERS = [
     {"id": "dota", "title": "DotaMath decomposition", "year": 2024, "authors": ["Li", "Chen"],
@@ -62,14 +62,14 @@ def test_bm25_follows_updates_and_deletes_and_survives_restart(assistant, tmp_pa
     assert assistant.search("blastema", k=1, mode="bm25")[0].paper_id == "zeb"
     assert assistant.delete("zeb", "missing-id") == 1
     assert all(h.paper_id != "zeb" for h in assistant.search("blastema", k=5, mode="bm25"))
-    restarted = Assistant(assistant.settings, embedder=FakeEmbedder())
+    restarted = Assistant(assistant.settings, embedder=FakeEmbedder(), scorer=FakeScorer())
     assert restarted.search("waggle dance", k=1, mode="bm25")[0].paper_id == "bees"
     assert restarted.count() == 4
 
 
 def test_a_damaged_catalog_is_rebuilt_from_the_index(assistant):
     (assistant.settings.data_dir / "catalog" / "state.json").write_text("{not json")
-    fresh = Assistant(assistant.settings, embedder=FakeEmbedder())
+    fresh = Assistant(assistant.settings, embedder=FakeEmbedder(), scorer=FakeScorer())
     assert fresh.search("pheromone trails", k=1, mode="bm25")[0].paper_id == "ants"
 
 
@@ -106,7 +106,7 @@ def test_relevance_is_a_probability_and_ranks_the_match_higher(assistant):
 def test_feedback_options_search_without_error(assistant):
     """Pseudo-relevance feedback (off by default) still runs beside the z-score signals."""
     settings = assistant.settings.replace(feedback=2, feedback_weight=0.5, feedback_terms=5)
-    feedback = Assistant(settings, embedder=FakeEmbedder(), generator=FakeGenerator())
+    feedback = Assistant(settings, embedder=FakeEmbedder(), scorer=FakeScorer(), generator=FakeGenerator())
     hits = feedback.search("food locations of honeybees", k=4)
     assert hits[0].paper_id == "bees" and len({h.paper_id for h in hits}) == 4
 

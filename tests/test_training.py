@@ -115,13 +115,17 @@ def test_a_question_must_point_back_at_its_own_sentence():
     assert not round_trip("What is quantum gravity?", item)
 
 
-def test_balancing_draws_every_label_of_a_task_as_often():
+def test_balancing_draws_every_label_of_a_task_as_often(tmp_path):
     from collections import Counter
 
-    from training.train import _balanced
+    from training.pairs import Pair, write
+    from training.train import examples
 
-    rows = ([{"task": "entail", "label": "entails"}] * 2 + [{"task": "entail", "label": "neutral"}] * 6
-            + [{"task": "relevance", "label": "1"}] * 3)
-    out = _balanced(rows, random.Random(0))
-    assert Counter((r["task"], r["label"]) for r in out) == {
-        ("entail", "entails"): 6, ("entail", "neutral"): 6, ("relevance", "1"): 3}
+    rows = ([Pair("entail", "c", "s", "entails", "x", "y")] * 2 +
+            [Pair("entail", "c", "s", "neutral", "x", "y")] * 6 +
+            [Pair("relevance", "q", "p", "1", "x", "y")] * 3)
+    write(rows, tmp_path / "pairs-x.jsonl.gz")
+    out = examples(tmp_path, random.Random(0), balance=True)
+    assert Counter((task, y) for task, _, _, y in out) == {
+        ("entail", 0): 6, ("entail", 2): 6, ("relevance", 1): 3}
+    assert all(a.startswith(("claim: ", "query: ")) for _, a, _, _ in out)

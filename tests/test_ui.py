@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, FakeScorer
 
 pytestmark = pytest.mark.browser
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -244,7 +244,7 @@ def test_a_marker_leads_to_its_highlighted_reference(tmp_path):
     corpus.write_text('{"id": "cats", "title": "Sleep in domestic cats", "abstract": "Domestic '
                       'cats sleep for sixteen hours per day. Kittens sleep longer."}\n')
     settings = Settings(data_dir=tmp_path / "index", min_relevance=0.0, hedge_relevance=1.01)
-    assistant = Assistant(settings, embedder=FakeEmbedder(), generator=FakeGenerator(
+    assistant = Assistant(settings, embedder=FakeEmbedder(), scorer=FakeScorer(), generator=FakeGenerator(
         lambda m: "Domestic cats sleep for sixteen hours per day [1]."))
     assistant.ingest(corpus)
     indexer = Indexer(assistant)

@@ -15,7 +15,7 @@ from assistant.errors import IndexBusyError, ModelError
 from assistant.runtime.models import onnx_folder, resolve_embedder, resolve_onnx
 from assistant.search.embedding import Document, OnnxEmbedder, TorchLateEmbedder, embed_documents
 from assistant.search.locking import write_lock
-from tests.conftest import ROOT, FakeEmbedder, FakeGenerator
+from tests.conftest import ROOT, FakeEmbedder, FakeGenerator, FakeScorer
 
 
 def _papers(path, n, start=0, words=""):
@@ -61,7 +61,7 @@ def test_a_long_abstract_is_cut_after_a_whole_sentence(tmp_path, settings):
     path = tmp_path / "long.jsonl"
     path.write_text(json.dumps({"id": "long", "title": "A very long record",
                                 "abstract": sentence * 200}))
-    assistant = Assistant(settings, embedder=FakeEmbedder(), generator=FakeGenerator())
+    assistant = Assistant(settings, embedder=FakeEmbedder(), scorer=FakeScorer(), generator=FakeGenerator())
     report = assistant.ingest(path)
     stored = assistant.index.get_papers(["long"])["long"].abstract
     assert report.added == 1 and len(report.truncated) == 1
@@ -205,7 +205,7 @@ def test_late_chunking_setting_chooses_one_pass_or_one_per_span(tmp_path):
     for late, passes in ((False, 0), (True, 3)):
         embedder = OnePass()
         a = Assistant(Settings(data_dir=tmp_path / f"idx-{late}", late_chunking=late),
-                      embedder=embedder, generator=FakeGenerator())
+                      embedder=embedder, scorer=FakeScorer(), generator=FakeGenerator())
         assert a.ingest(corpus).added == 3
         assert embedder.documents == passes
 

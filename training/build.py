@@ -34,6 +34,8 @@ NEIGHBOURS = 2  # BM25-neighbour sentences per claim (from other papers), labell
 SAME_ABSTRACT = 3  # other sentences of the evidence abstract per claim, labelled neutral
 NF_POSITIVES = 4  # listed papers per NFCorpus query (it lists 43 on average, all grade 1)
 NF_NEGATIVES = 4  # BM25-neighbour papers per NFCorpus query that its qrels do not list
+# exports no training data reads: the humanities theses stay a field outside the data
+HELD_OUT_EXPORTS = ("mq-cah__PublicHistTheses",)
 
 
 def _jsonl(path: Path) -> Iterator[dict]:

@@ -3,7 +3,8 @@ model and kept when they do not copy the sentence; the abstract's other sentence
 
     .venv/bin/python -m training.generate --corpus bundled --limit 40 --out training/data  # CPU
     .venv/bin/python -m training.generate --corpus all --items-out items.jsonl.gz  # for a GPU
-    .venv/bin/python -m training.generate --corpus all --replies replies.jsonl.gz  # its replies
+    .venv/bin/python -m training.generate --corpus all --items items.jsonl.gz \
+        --replies replies.jsonl.gz  # its replies to the "question", "qa" and "claim" prompts
 
 Here the GGUF runs in llama-cpp-python one sentence at a time; on a GPU, training/qwen_gpu.py
 writes the replies for the selected sentences in batches (training/README.md).
@@ -26,8 +27,9 @@ from assistant.ingest.corpus import read_corpus
 from assistant.settings import bundled_corpus
 from assistant.text.rules import content_words
 from assistant.text.sentences import sentences
-from training.build import SHARED, excluded
+from training.build import HELD_OUT_EXPORTS, SHARED, excluded
 from training.pairs import Pair, write
+from training.perturb import contradictions, entity_names
 from training.qwen_gpu import messages
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +38,8 @@ CORPORA = {
     "scifact": lambda: [SHARED / "scifact" / "corpus.jsonl"],
     "nfcorpus": lambda: [SHARED / "nfcorpus" / "corpus.jsonl.gz"],
     "exports": lambda: sorted(p for p in (SHARED / "exports").rglob("*.gz")
-                              if not p.name.endswith(".csv.gz")),  # the .bib holds the same
+                              if not p.name.endswith(".csv.gz")  # the .bib holds the same
+                              and p.parent.name not in HELD_OUT_EXPORTS),
 }
 _QUESTION = re.compile(r"^(?:Q(?:uestion)?:\s*)?(?P<q>[^\n]{10,300}?\?)", re.MULTILINE)
 _MIN_WORDS, _MAX_COPIED = 5, 0.7  # a question's words at least; the sentence's share copied
@@ -69,6 +72,51 @@ def items(corpus: str, skip: set[str], rng: random.Random, per_paper: int = 1) -
 
 def prompt(item: Item) -> list[dict[str, str]]:
     return messages(item.title, item.sentence)
+
+
+def load_items(path: Path, names: list[str], skip: set[str]) -> dict[str, Item]:
+    """The sentences an items file names (by key), with their abstracts' other sentences read
+    again from the corpora; papers in `skip` (the evaluation sets as they are now) left out."""
+    papers = {(name, p.paper_id): p for name in names for f in CORPORA[name]()
+              for p in read_corpus(f).papers}
+    out = {}
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for row in map(json.loads, lines):
+            _, corpus, paper_id = row["key"].split("/", 2)
+            paper = papers.get((corpus, paper_id))
+            if paper is None or paper_id in skip:
+                continue
+            split = [s for s in sentences(paper.abstract) if 8 <= len(s.split()) <= 60]
+            out[row["key"]] = Item(corpus, paper_id, paper.title, row["sentence"],
+                                   tuple(o for o in split if o != row["sentence"]))
+    return out
+
+
+_CLAIM_LEAD = re.compile(r"^(?:the\s+)?claim(?:\s+is)?(?:\s+that)?\s*:?\s*", re.IGNORECASE)
+_FIGURES = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def accept_claim(reply: str, sentence: str) -> str | None:
+    """The reply's claim when it is one sentence of 5+ words whose content words and figures
+    all come from the sentence (a claim that adds anything is not entailed by it)."""
+    text = " ".join(reply.strip().split("\n")[0].split())
+    text = _CLAIM_LEAD.sub("", text).strip(' "\u201c\u201d')
+    if len(text.split()) < _MIN_WORDS or text.endswith("?"):
+        return None
+    words, source = content_words(text), content_words(sentence)
+    if not words or len(words - source) > max(1, len(words) // 5):
+        return None
+    if not set(_FIGURES.findall(text)) <= set(_FIGURES.findall(sentence)):
+        return None
+    return text
+
+
+def claim_pairs(item: Item, claim: str, names: list[str], rng: random.Random) -> Iterator[Pair]:
+    yield Pair("entail", claim, item.sentence, "entails", "qwen-claim", item.corpus)
+    for text, how in contradictions(claim, names, rng):
+        yield Pair("entail", text, item.sentence, "contradicts", how, item.corpus)
+    for other in rng.sample(item.others, min(2, len(item.others))):
+        yield Pair("entail", claim, other, "neutral", "same-abstract", item.corpus)
 
 
 def accept(reply: str, sentence: str) -> str | None:
@@ -108,8 +156,16 @@ def round_trip(question: str, item: Item) -> bool:
 
 
 def pairs(all_items: list[Item], replies: list[str], rng: random.Random,
-          stats: Counter) -> Iterator[Pair]:
-    for item, reply in zip(all_items, replies, strict=True):
+          stats: Counter, prompts: list[str] | None = None) -> Iterator[Pair]:
+    prompts = prompts or ["question"] * len(all_items)
+    names = entity_names([i.sentence for i in all_items])
+    for item, reply, kind in zip(all_items, replies, prompts, strict=True):
+        if kind == "claim":
+            claim = accept_claim(reply, item.sentence)
+            stats["claims_kept" if claim else "claims_dropped"] += 1
+            if claim:
+                yield from claim_pairs(item, claim, names, rng)
+            continue
         kept = accept(reply, item.sentence)
         if kept and not round_trip(kept, item):
             stats["dropped_round_trip"] += 1
@@ -131,16 +187,18 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="sentences at most (a sample)")
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--per-paper", type=int, default=1, help="sentences per paper")
     parser.add_argument("--out", type=Path, default=ROOT / "training" / "data")
     parser.add_argument("--items-out", type=Path,
                         help="only write the selected sentences (for training/qwen_gpu.py)")
     parser.add_argument("--replies", type=Path,
                         help="read the replies that training/qwen_gpu.py wrote instead of generating")
+    parser.add_argument("--items", type=Path, help="the items file those replies answer")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     skip, _ = excluded(ROOT / "eval")
     names = list(CORPORA) if args.corpus == "all" else [args.corpus]
-    todo = [i for name in names for i in items(name, skip, rng)]
+    todo = [i for name in names for i in items(name, skip, rng, args.per_paper)]
     rng.shuffle(todo)
     todo = todo[:args.limit] if args.limit else todo
     keys = [f"{n}/{i.corpus}/{i.paper_id}" for n, i in enumerate(todo)]
@@ -151,10 +209,16 @@ def main() -> None:
         print(f"{len(todo)} sentences -> {args.items_out}")
         return
     start = time.perf_counter()
+    kinds = None
     if args.replies:
+        if not args.items:
+            parser.error("--replies needs --items (the items file the replies answer)")
+        known = load_items(args.items, names, skip)
         with gzip.open(args.replies, "rt", encoding="utf-8") as lines:
-            got = {r["key"]: r["reply"] for r in map(json.loads, lines)}
-        replies = [got[k] for k in keys]
+            got = [r for r in map(json.loads, lines) if r["key"] in known]
+        todo = [known[r["key"]] for r in got]
+        replies = [r["reply"] for r in got]
+        kinds = [r.get("prompt", "question") for r in got]
     else:
         run = llama_backend(args.model)
         replies = []
@@ -163,14 +227,19 @@ def main() -> None:
     seconds = time.perf_counter() - start
     stats: Counter = Counter()
     tag = f"{args.corpus}-{args.seed}"
-    counts = write(pairs(todo, replies, rng, stats), args.out / f"pairs-questions-{tag}.jsonl.gz")
+    counts = write(pairs(todo, replies, rng, stats, kinds),
+                   args.out / f"pairs-questions-{tag}.jsonl.gz")
     backend = "transformers (training/qwen_gpu.py)" if args.replies else "llama-cpp-python"
     card = {"seed": args.seed, "corpus": names, "backend": backend, "model": args.model.name,
             "sentences": len(todo), "kept": stats["kept"], "dropped": stats["dropped"],
             "dropped_round_trip": stats["dropped_round_trip"],
+            "claims_kept": stats["claims_kept"], "claims_dropped": stats["claims_dropped"],
+            "prompts": dict(Counter(kinds or ["question"])),
             "seconds": None if args.replies else round(seconds, 1),
             "sentences_per_s": None if args.replies else round(len(todo) / seconds, 2),
             "pairs": sum(counts.values()),
+            "by_task_label": {f"{t}/{lab}": sum(v for k, v in counts.items() if k[:2] == (t, lab))
+                              for t, lab in sorted({k[:2] for k in counts})},
             "by_corpus": dict(Counter(i.corpus for i in todo)),
             "excluded_papers_of_eval_sets": len(skip)}
     (args.out / f"data-card-questions-{tag}.json").write_text(json.dumps(card, indent=2) + "\n")

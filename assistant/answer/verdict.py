@@ -1,12 +1,12 @@
 """Yes/no questions and claims ("Is it true that ...?", "Does X reduce Y?"): an explicit
 verdict with the sentence that decides it.
 
-A small model cannot be trusted to judge a claim (it says "yes" to most false ones), so the
-verdict is read from the text: each source's sentence that states most of the claim is found
-(the same alignment as the answer check); it decides "no" when it gives other figures than
-the claim, or the opposite polarity or direction, and "yes" otherwise. Sources that decide
-differently make "the abstracts disagree"; none stating enough of the claim makes "the
-abstracts do not say".
+A small answer model cannot be trusted to judge a claim (it says "yes" to most false ones), so
+the verdict is read from the sentences by the evidence scorer (runtime/scorer.py): for each
+source close to the best in relevance, the sentence most likely to entail or contradict the
+claim decides "yes" or "no" when that is more likely than not and more likely than the other.
+Sources that decide differently make "the abstracts disagree"; none deciding makes "the
+abstracts do not say", citing the first source's sentence least likely to be neutral.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from assistant.answer.check import SUPPORT, Evidence
-from assistant.answer.context import RANK_PENALTY
-from assistant.text.rules import AIMS, AUXILIARIES, content_words, direction, names, negated
+from assistant.text.names import label
+from assistant.text.rules import AUXILIARIES, addresses_reader
 from assistant.text.sentences import sentences
 from assistant.types import Citation, Source
 
@@ -32,12 +31,24 @@ _WH = re.compile(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", re.IGN
 _ASKS_TRUTH = re.compile(r"\btrue or false\s*\??\s*$|\bis (?:this|that|it) true\s*\??\s*$", re.I)
 
 
+_EXISTS = re.compile(r"^\s*(?:is|are) there (?:a|an|any)\s+(?:\w+\s+)?(?:paper|study|work|article|"
+                     r"abstract|trial|report)s?\s+(?:that|which|where|in which|showing|on)\s+",
+                     re.IGNORECASE)
+
+
+def exists(question: str) -> bool:
+    """"Is there a paper that ...?": a "yes" names the paper."""
+    return bool(_EXISTS.match(question))
+
+
 def proposition(question: str) -> str | None:
     """The claim a yes/no question asks about, as words to search and weigh, or None for other
     questions: "Is it true that X?" -> "X"; "Does aspirin reduce mortality?" -> "aspirin
     reduce mortality". Only a claim the question states as a sentence (`stated`) is repeated
     in a verdict's text: dropping an auxiliary leaves none ("there a paper that ...")."""
     q = " ".join(question.split())
+    if _EXISTS.match(q):  # "Is there a paper that designs X?" -> "designs X"
+        return _TRAILER.sub("", _EXISTS.sub("", q, count=1)) or None
     if _CLAIM.match(q):
         return _TRAILER.sub("", _CLAIM.sub("", q, count=1)) or None
     if _ASKS_TRUTH.search(q):
@@ -67,78 +78,65 @@ class Verdict:
     citations: tuple[Citation, ...]
 
 
-def _stance(claim: str, words: set[str], sentence) -> tuple[str, str]:
-    """("yes" | "no", why) for a sentence that states most of the claim."""
-    figures = {w for w in words if w[:1].isdigit()}
-    given = {w for w in sentence.words if w[:1].isdigit()}
-    if figures and not figures <= sentence.words and given:
-        return "no", "gives other figures"
-    if negated(claim) != sentence.part(words, names(claim)).negated:
-        return "no", "states the opposite"
-    if direction(claim) * direction(sentence.text) < 0:
-        return "no", "reports the opposite direction"
-    return "yes", ""
+DECIDES = 0.5  # a sentence decides when entailing (or contradicting) is more likely than not
+
+Stances = Mapping[str, Sequence[tuple[float, float, float]]]
 
 
-def decide(claim: str, sources: Sequence[Source],
-           cosines: Mapping[str, Sequence[float]] | None = None, *, echo: bool = False) -> Verdict:
+def decide(claim: str, sources: Sequence[Source], stances: Stances | None = None, *,
+           echo: bool = False, named: bool = False) -> Verdict:
     """The verdict on `claim` from the numbered `sources`, citing the deciding sentences.
-    `cosines`: paper id -> each abstract sentence's cosine to the claim, when the index
-    stores sentence vectors; they rank the sentences that state enough of the claim. With
-    `echo` (a claim stated as a sentence) the text repeats the claim."""
-    words = content_words(claim)
-    plain = {w for w in words if not w[:1].isdigit()} or words  # figures decide the stance
-    found: list[tuple[float, int, str, str, str]] = []  # rank, number, stance, why, text
-    closest: tuple[float, int, str] = (-1.0, 0, "")
+    `stances`: paper id -> (P(entails), P(contradicts), P(neutral)) of the claim for each
+    sentence of the paper's abstract (`sentences(abstract)`), from the evidence scorer. With
+    `echo` (a claim stated as a sentence) the text repeats the claim; with `named` (an
+    existence question) a "yes" names the paper."""
+    stances = stances or {}
+    found: list[tuple[float, int, str, str]] = []  # strength, number, "yes" | "no", sentence
+    closest: tuple[float, str] = (-1.0, "")
     best = max((s.relevance for s in sources), default=0.0)
     for n, source in enumerate(sources, start=1):
         if source.relevance < best - NEAR:
             continue  # shown as context, but a clearly less relevant paper decides nothing
-        ev = Evidence.of(source)
-        body = source.abstract or source.text
-        split, vectors = sentences(body), (cosines or {}).get(source.paper_id, ())
-        by_text = dict(zip(split, vectors, strict=True)) if len(split) == len(vectors) else {}
-        for s in ev.sentences:
-            beyond = plain - ev.title
-            held = len(plain & (s.words | ev.title)) / len(plain) if plain else 0.0
-            cosine = float(next((c for t, c in by_text.items() if t.endswith(s.text)), 0.0))
-            rank = held + cosine - RANK_PENALTY * (n - 1)
-            if n == 1 and rank > closest[0]:
-                closest = (rank, n, s.text)
-            # the sentence itself must state part of the claim beyond the title, and be a
-            # finding: what a study set out to do or how it did it decides nothing
-            if held < SUPPORT or len(beyond & s.words) < min(2, len(beyond)) or \
-                    s.section in AIMS:
+        split = sentences(source.abstract or source.text)
+        probs = stances.get(source.paper_id, ())
+        if len(probs) != len(split):
+            continue
+        for text, (entails, contradicts, neutral) in zip(split, probs, strict=True):
+            if addresses_reader(text):
                 continue
-            stance, why = _stance(claim, words, s)
-            found.append((rank, n, stance, why, s.text))
-    best: dict[int, tuple[float, int, str, str, str]] = {}
+            if n == 1 and 1 - neutral > closest[0]:
+                closest = (1 - neutral, text)
+            if entails >= DECIDES and entails > contradicts:
+                found.append((entails, n, "yes", text))
+            elif contradicts >= DECIDES and contradicts > entails:
+                found.append((contradicts, n, "no", text))
+    per_source: dict[int, tuple[float, int, str, str]] = {}
     for item in sorted(found, reverse=True):
-        best.setdefault(item[1], item)
-    ranked = sorted(best.values(), reverse=True)
-    top = [r for r in ranked if r[0] >= ranked[0][0] - 0.2] if ranked else []
-    stances = {r[2] for r in top}
-    cite = lambda r: Citation(r[1], sources[r[1] - 1].paper_id, sources[r[1] - 1].title, r[4])  # noqa: E731
+        per_source.setdefault(item[1], item)
+    ranked = sorted(per_source.values(), reverse=True)
+    cite = lambda r: Citation(r[1], sources[r[1] - 1].paper_id, sources[r[1] - 1].title, r[3])  # noqa: E731
     statement = claim.rstrip(" .?!")
-    if not top:  # cite the best-ranked paper's closest sentence
-        n = 1
-        quote = closest[2] or (sources[n - 1].abstract or sources[n - 1].text)[:300]
-        text = (f"The abstracts do not say whether {_lower(statement)}; the closest is [{n}]."
-                if echo else f"The abstracts do not say; the closest is [{n}].")
+    if not ranked:  # cite the best-ranked paper's sentence closest to deciding
+        quote = closest[1] or (sources[0].abstract or sources[0].text)[:300]
+        text = (f"The abstracts do not say whether {_lower(statement)}; the closest is [1]."
+                if echo else "The abstracts do not say; the closest is [1].")
         return Verdict("not_stated", text,
-                       (Citation(n, sources[n - 1].paper_id, sources[n - 1].title, quote),))
-    if len(stances) > 1:
-        yes = next(r for r in top if r[2] == "yes")
-        no = next(r for r in top if r[2] == "no")
-        text = (f"The abstracts disagree: [{yes[1]}] supports it, while [{no[1]}] "
-                f"{no[3]}.")
+                       (Citation(1, sources[0].paper_id, sources[0].title, quote),))
+    kinds = {r[2] for r in ranked}
+    if len(kinds) > 1:
+        yes = next(r for r in ranked if r[2] == "yes")
+        no = next(r for r in ranked if r[2] == "no")
+        text = f"The abstracts disagree: [{yes[1]}] supports it, while [{no[1]}] states otherwise."
         return Verdict("disagree", text, tuple(sorted((cite(yes), cite(no)),
                                                        key=lambda c: c.number)))
-    first = top[0]
+    first = ranked[0]
+    if first[2] == "yes" and named:
+        return Verdict("yes", f'Yes: "{label(sources[first[1] - 1].title)}" [{first[1]}].',
+                       (cite(first),))
     if first[2] == "yes":
         said = statement if echo else "the abstract states it"
         return Verdict("yes", f"Yes: {said} [{first[1]}].", (cite(first),))
-    return Verdict("no", f"No: the abstract {first[3]} [{first[1]}].", (cite(first),))
+    return Verdict("no", f"No: the abstract states otherwise [{first[1]}].", (cite(first),))
 
 
 def _lower(text: str) -> str:

