@@ -408,17 +408,17 @@ class Assistant:
 
     def _refocus(self, question: str, prompt: prompting.Prompt, probs, named: list[str],
                  grammar: str | None) -> check.Checked | None:
-        """A second draft when the first failed: the model sees only the shown sentence that
-        best answers the question (a small model that restated the question over five
-        abstracts often answers from one sentence). Checked like the first; None if it fails."""
-        for source in prompt.sources:
-            if named and source.paper_id not in named:
-                continue  # a question about a named paper is answered from that paper
-            sentence = context.closest_sentence(question, source, probs.get(source.paper_id),
-                                                answering=True)
-            if sentence:
-                break
-        else:
+        """A second draft when the first failed: the model sees only the shown sentence the
+        scorer ranks first for the question (a small model that restated the question over
+        five abstracts often answers from one sentence). Checked like the first; None if it
+        fails."""
+        candidates = [s for s in prompt.sources if not named or s.paper_id in named]
+        if not candidates:
+            return None
+        score, sentence, source = max(
+            ((*context.best_sentence(question, s, probs.get(s.paper_id)), s) for s in candidates),
+            key=lambda found: found[0])
+        if score == float("-inf"):
             return None
         gen, n = self.generator, source.number
         focused = dataclasses.replace(source, text=sentence)

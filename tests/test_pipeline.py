@@ -324,6 +324,9 @@ def test_a_claim_gets_a_verdict_without_calling_the_model(settings, tmp_path):
     assert "sixteen hours" in yes.citations[0].quote
     no = a.ask("Domestic cats do not sleep for sixteen hours per day. True or false?")
     assert no.verdict == "no" and no.text.startswith("No") and no.citations[0].paper_id == "cats"
+    found = a.ask("Is there a paper that shows honeybees navigate using the waggle dance?")
+    assert found.verdict == "yes" and found.text == 'Yes: "Honeybee navigation" [1].'
+    assert found.citations[0].paper_id == "bees"
 
 
 def test_an_abstract_that_gives_instructions_is_never_repeated_as_a_claim(settings, tmp_path):

@@ -33,7 +33,11 @@ SHARED = ROOT.parent / "shared" / "data"
 NEIGHBOURS = 2  # BM25-neighbour sentences per claim (from other papers), labelled neutral
 SAME_ABSTRACT = 3  # other sentences of the evidence abstract per claim, labelled neutral
 NF_POSITIVES = 4  # listed papers per NFCorpus query (it lists 43 on average, all grade 1)
-NF_NEGATIVES = 4  # BM25-neighbour papers per NFCorpus query that its qrels do not list
+NF_NEGATIVES = 4  # papers per NFCorpus query that its qrels do not list: 2 random, 2 BM25
+# the NFCorpus qrels are incomplete: BM25's top papers that they do not list are often relevant
+# (labelled 0, they taught run 3 that sharing the query's words means irrelevant), so the mined
+# negatives come from lower down BM25's list
+NF_MINED_FROM = 20
 # exports no training data reads: the humanities theses stay a field outside the data
 HELD_OUT_EXPORTS = ("mq-cah__PublicHistTheses",)
 
@@ -102,6 +106,19 @@ def scifact_pairs(data: Path, skip_papers: set[str], skip_claims: set[str],
             label = "entails" if c["label"] == "SUPPORT" else "contradicts"
             split = sentences(corpus[pid]["text"])
             found = [s for s in split if _is_evidence(s, evidence)]
+            doc = corpus[pid]
+            yield Pair("relevance", claim, f"{doc['title']}\n{doc['text']}", "1",
+                       "scifact-evidence", "scifact")
+            stranger = corpus[rng.choice(list(corpus))]
+            if stranger is not doc:
+                yield Pair("relevance", claim, f"{stranger['title']}\n{stranger['text']}", "0",
+                           "random-paper", "scifact")
+            asked = f"Is it true that {claim[:1].lower() + claim[1:].rstrip('.')}?"
+            for s in found:  # the evidence answers the claim asked as a yes/no question
+                yield Pair("answer", asked, s, "answers", "scifact-rationale", "scifact")
+            for s in rng.sample([x for x in split if x not in found],
+                                min(2, len(split) - len(found))):
+                yield Pair("answer", asked, s, "other", "same-abstract", "scifact")
             for s in found:
                 yield Pair("entail", claim, s, label, "scifact-rationale", "scifact")
                 if label == "entails":
@@ -140,12 +157,13 @@ def nfcorpus_pairs(data: Path, skip_papers: set[str], rng: random.Random) -> Ite
             yield Pair("relevance", query, f"{doc['title']}\n{doc['text']}",
                        str(min(listed[pid], 2)), "nfcorpus-qrels", "nfcorpus")
         scores = postings.scores(tokenize(query))
-        mined = [ids[i] for i in np.argsort(-scores)[:50]
-                 if ids[i] not in listed and ids[i] not in skip_papers][:NF_NEGATIVES]
-        for pid in mined:
+        mined = [ids[i] for i in np.argsort(-scores)[NF_MINED_FROM:NF_MINED_FROM + 50]
+                 if ids[i] not in listed and ids[i] not in skip_papers][:NF_NEGATIVES // 2]
+        strangers = [p for p in rng.sample(ids, 10) if p not in listed and p not in skip_papers]
+        for pid, how in [(p, "bm25-neighbour") for p in mined] + \
+                [(p, "random-paper") for p in strangers[:NF_NEGATIVES // 2]]:
             doc = corpus[pid]
-            yield Pair("relevance", query, f"{doc['title']}\n{doc['text']}", "0", "bm25-neighbour",
-                       "nfcorpus")
+            yield Pair("relevance", query, f"{doc['title']}\n{doc['text']}", "0", how, "nfcorpus")
 
 
 def _by(counts: Counter, field: int) -> dict[str, int]:

@@ -52,6 +52,7 @@ class Item:
     title: str
     sentence: str
     others: tuple[str, ...]  # the abstract's other sentences
+    abstract: str = ""
 
 
 def items(corpus: str, skip: set[str], rng: random.Random, per_paper: int = 1) -> list[Item]:
@@ -66,7 +67,7 @@ def items(corpus: str, skip: set[str], rng: random.Random, per_paper: int = 1) -
                 continue
             for s in rng.sample(split, min(per_paper, len(split))):
                 out.append(Item(corpus, paper.paper_id, paper.title, s,
-                                tuple(o for o in split if o != s)))
+                                tuple(o for o in split if o != s), paper.abstract))
     return out
 
 
@@ -88,7 +89,8 @@ def load_items(path: Path, names: list[str], skip: set[str]) -> dict[str, Item]:
                 continue
             split = [s for s in sentences(paper.abstract) if 8 <= len(s.split()) <= 60]
             out[row["key"]] = Item(corpus, paper_id, paper.title, row["sentence"],
-                                   tuple(o for o in split if o != row["sentence"]))
+                                   tuple(o for o in split if o != row["sentence"]),
+                                   paper.abstract)
     return out
 
 
@@ -177,6 +179,13 @@ def pairs(all_items: list[Item], replies: list[str], rng: random.Random,
         yield Pair("answer", question, item.sentence, "answers", "qwen-question", item.corpus)
         for other in rng.sample(item.others, min(2, len(item.others))):
             yield Pair("answer", question, other, "other", "same-abstract", item.corpus)
+        if item.abstract:  # the paper the question came from is relevant; a random one is not
+            stranger = rng.choice(all_items)
+            yield Pair("relevance", question, f"{item.title}\n{item.abstract}", "1",
+                       "qwen-question", item.corpus)
+            if stranger.paper_id != item.paper_id and stranger.abstract:
+                yield Pair("relevance", question, f"{stranger.title}\n{stranger.abstract}", "0",
+                           "random-paper", stranger.corpus)
 
 
 def main() -> None:

@@ -97,18 +97,23 @@ def compress(
     return out
 
 
-def closest_sentence(question: str, source: Source,
-                     probs: Sequence[float] | None = None, *, answering: bool = False) -> str:
-    """The abstract sentence, among those the model saw (`source.text`), that best answers
-    the question; with `answering`, only one the scorer says answers it (`ANSWERS`), or ""
-    when none does."""
+def best_sentence(question: str, source: Source,
+                  probs: Sequence[float] | None = None) -> tuple[float, str]:
+    """(score, sentence) of the abstract sentence, among those the model saw (`source.text`),
+    that best answers the question."""
     abstract = source.abstract or source.text
     sentences = [abstract[a:b] for a, b in split_sentences(abstract)] or [abstract]
     scores = sentence_scores(question, sentences, probs, source.title)
     shown = [i for i, t in enumerate(sentences) if strip_heading(t) in source.text] \
         or list(range(len(sentences)))
-    if answering:
-        shown = [i for i in shown if scores[i] >= ANSWERS]
-        if not shown:
-            return ""
-    return strip_heading(sentences[max(shown, key=scores.__getitem__)])
+    best = max(shown, key=scores.__getitem__)
+    return scores[best], strip_heading(sentences[best])
+
+
+def closest_sentence(question: str, source: Source,
+                     probs: Sequence[float] | None = None, *, answering: bool = False) -> str:
+    """The abstract sentence, among those the model saw (`source.text`), that best answers
+    the question; with `answering`, only one the scorer says answers it (`ANSWERS`), or ""
+    when none does."""
+    score, sentence = best_sentence(question, source, probs)
+    return "" if answering and score < ANSWERS else sentence

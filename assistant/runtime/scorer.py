@@ -21,7 +21,7 @@ from assistant.errors import ModelError
 
 ADAPTER_DIR = Path(__file__).resolve().parents[2] / "models" / "evidence-scorer"
 ADAPTER_SHA256 = {
-    "adapter.safetensors": "fd0f78ca81ee0955f21ec6e820b3503fa99c009453c27f0e0b339c8a1196e6e7",
+    "adapter.safetensors": "93a9641fc8035b04ee72071b868fed95b2c66ccfcaa1350d81a59d0ef88d645f",
     "adapter.json": "e44410e1892b1752564fa04cb3c6f10dd9fa657b2d2f2854dca0612df8d186e7",
 }
 FOLDER = "evidence-scorer-onnx-int8"
@@ -50,10 +50,13 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class OnnxScorer:
-    """The exported scorer (`model.onnx`, `tokenizer.json`, `adapter.json`), run by onnxruntime."""
+    """The exported scorer (`model.onnx`, `tokenizer.json`, `adapter.json`), run by onnxruntime.
+    One pair per run by default: int8 dynamic quantization scales activations per batch, so a
+    pair's score would depend on its batch companions (by 2e-3); alone it is the fastest too
+    on 2 cores (no padding; docs/benchmarks.md)."""
 
     def __init__(self, folder: str | Path, *, threads: int | None = None,
-                 batch_size: int = 32) -> None:
+                 batch_size: int = 1) -> None:
         self.folder = Path(folder)
         self.threads, self.batch_size = threads, batch_size
         self.config = json.loads((self.folder / "adapter.json").read_text())
@@ -119,11 +122,12 @@ def verify_adapter(folder: Path = ADAPTER_DIR) -> None:
     """Each adapter file is there with its pinned sha256."""
     from assistant.runtime.models import sha256_of
 
+    for name in ADAPTER_SHA256:
+        if not (folder / name).exists():
+            raise ModelError(f"{folder / name} is missing; restore it with `git checkout -- "
+                             f"models/evidence-scorer` (training/README.md rebuilds it)")
     for name, digest in ADAPTER_SHA256.items():
         path = folder / name
-        if not path.exists():
-            raise ModelError(f"{path} is missing; restore it with `git checkout -- "
-                             f"models/evidence-scorer` (training/README.md rebuilds it)")
         actual = sha256_of(path)
         if actual != digest:
             raise ModelError(f"{path} has sha256 {actual[:16]}…, expected {digest[:16]}…; "
