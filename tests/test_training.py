@@ -129,3 +129,46 @@ def test_balancing_draws_every_label_of_a_task_as_often(tmp_path):
     assert Counter((task, y) for task, _, _, y in out) == {
         ("entail", 0): 6, ("entail", 2): 6, ("relevance", 1): 3}
     assert all(a.startswith(("claim: ", "query: ")) for _, a, _, _ in out)
+
+
+def test_a_generated_claim_is_kept_only_when_its_sentence_states_all_of_it():
+    from training.generate import accept_claim
+
+    sentence = "Statins lowered LDL cholesterol by 30% in 400 older adults."
+    assert accept_claim('The claim is: "Statins lowered LDL cholesterol by 30%."', sentence) == \
+        "Statins lowered LDL cholesterol by 30%."
+    assert accept_claim("Statins lowered LDL cholesterol by 45% in adults.", sentence) is None
+    assert accept_claim("Statins cure heart disease and prevent dementia in adults.", sentence) \
+        is None
+    assert accept_claim("Did statins lower cholesterol in adults?", sentence) is None
+
+
+def test_a_kept_claim_gives_entailment_contradictions_and_neutral_pairs():
+    from training.generate import Item, claim_pairs
+
+    item = Item("scifact", "p1", "Study p1", "Statins lowered LDL cholesterol by 30% in adults.",
+                ("Muscle pain was rare in the trial.", "The trial enrolled 400 patients."))
+    out = list(claim_pairs(item, "Statins lowered LDL cholesterol by 30%.", ["IL-6"],
+                           random.Random(0)))
+    labels = {(p.label, p.b == item.sentence) for p in out}
+    assert ("entails", True) in labels and ("contradicts", True) in labels
+    assert ("neutral", False) in labels
+    assert all(p.task == "entail" for p in out)
+
+
+def test_a_question_also_makes_its_own_paper_relevant_and_a_strangers_not():
+    from collections import Counter
+
+    from training.generate import Item, pairs
+
+    items = [Item("nfcorpus", f"p{i}", f"Study {i}", f"Coffee dose {i} raised alertness in "
+                  f"{i + 10} shift workers.", (f"Workers slept {i} hours.", "Tea was not tested."),
+                  f"Coffee dose {i} raised alertness. Workers slept {i} hours.") for i in range(4)]
+    replies = ["How many shift workers were studied?"] * 4
+    out = list(pairs(items, replies, random.Random(0), Counter()))
+    relevance = [p for p in out if p.task == "relevance"]
+    own = {f"{i.title}\n{i.abstract}" for i in items}
+    assert any(p.label == "1" for p in relevance) and any(p.label == "0" for p in relevance)
+    for p in relevance:
+        assert (p.label, p.source) in (("1", "qwen-question"), ("0", "random-paper"))
+        assert p.b in own

@@ -98,6 +98,7 @@ def scifact_pairs(data: Path, skip_papers: set[str], skip_claims: set[str],
     claims = [c for c in _jsonl(data / "claims_train.jsonl") if str(c["id"]) not in skip_claims
               and not ({str(p) for p in c.get("cited", [])} & skip_papers)]
     names = entity_names([c["claim"] for c in claims])
+    strangers = [pid for pid in corpus if pid not in skip_papers]  # random irrelevant papers
     for c in claims:
         claim, cited = c["claim"], {str(p) for p in c.get("cited", [])}
         for pid, evidence in c.get("evidence", {}).items():
@@ -109,7 +110,7 @@ def scifact_pairs(data: Path, skip_papers: set[str], skip_claims: set[str],
             doc = corpus[pid]
             yield Pair("relevance", claim, f"{doc['title']}\n{doc['text']}", "1",
                        "scifact-evidence", "scifact")
-            stranger = corpus[rng.choice(list(corpus))]
+            stranger = corpus[rng.choice(strangers)]
             if stranger is not doc:
                 yield Pair("relevance", claim, f"{stranger['title']}\n{stranger['text']}", "0",
                            "random-paper", "scifact")
@@ -159,7 +160,8 @@ def nfcorpus_pairs(data: Path, skip_papers: set[str], rng: random.Random) -> Ite
         scores = postings.scores(tokenize(query))
         mined = [ids[i] for i in np.argsort(-scores)[NF_MINED_FROM:NF_MINED_FROM + 50]
                  if ids[i] not in listed and ids[i] not in skip_papers][:NF_NEGATIVES // 2]
-        strangers = [p for p in rng.sample(ids, 10) if p not in listed and p not in skip_papers]
+        strangers = [p for p in rng.sample(ids, min(10, len(ids)))
+                     if p not in listed and p not in skip_papers]
         for pid, how in [(p, "bm25-neighbour") for p in mined] + \
                 [(p, "random-paper") for p in strangers[:NF_NEGATIVES // 2]]:
             doc = corpus[pid]

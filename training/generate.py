@@ -157,6 +157,27 @@ def round_trip(question: str, item: Item) -> bool:
     return own > 0 and all(shared(o) < own for o in item.others)
 
 
+_DIGITS = re.compile(r"\s*\(?\b(?:n\s*=\s*)?\d[\d.,:/%\-]*(?:\s*%)?\)?")
+_ASKS_AMOUNT = re.compile(r"^\s*(?:how (?:many|much|long|often|old|large|high|low)|what (?:is |was |"
+                          r"were |are )?(?:the )?(?:percentage|proportion|fraction|number|share|"
+                          r"rate|dose|amount|level|concentration|size|duration|age))\b", re.I)
+
+
+def near_misses(question: str, item: Item) -> Iterator[Pair]:
+    """Sentences on the question's topic that do not answer it: the other sentence of the
+    abstract sharing most of its words, and the source sentence with its figures taken out
+    (a count or a rate asked for is then missing)."""
+    words = content_words(question)
+    if item.others:
+        close = max(item.others, key=lambda o: len(words & content_words(o)))
+        if words & content_words(close):
+            yield Pair("answer", question, close, "other", "closest-other", item.corpus)
+    if _ASKS_AMOUNT.match(question) and _DIGITS.search(item.sentence):
+        bare = " ".join(_DIGITS.sub(" ", item.sentence).split())
+        if len(bare.split()) >= 5:
+            yield Pair("answer", question, bare, "other", "figures-removed", item.corpus)
+
+
 def pairs(all_items: list[Item], replies: list[str], rng: random.Random,
           stats: Counter, prompts: list[str] | None = None) -> Iterator[Pair]:
     prompts = prompts or ["question"] * len(all_items)
@@ -179,6 +200,7 @@ def pairs(all_items: list[Item], replies: list[str], rng: random.Random,
         yield Pair("answer", question, item.sentence, "answers", "qwen-question", item.corpus)
         for other in rng.sample(item.others, min(2, len(item.others))):
             yield Pair("answer", question, other, "other", "same-abstract", item.corpus)
+        yield from near_misses(question, item)
         if item.abstract:  # the paper the question came from is relevant; a random one is not
             stranger = rng.choice(all_items)
             yield Pair("relevance", question, f"{item.title}\n{item.abstract}", "1",

@@ -75,6 +75,20 @@ class Scorer(torch.nn.Module):
         pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
         return self.head(self.drop(pooled))
 
+    def load_adapter(self, weights: dict[str, torch.Tensor]) -> None:
+        """Start from a trained adapter (`--init`): its factors, LayerNorms and head."""
+        modules = dict(self.bert.named_modules())
+        params = dict(self.bert.named_parameters())
+        with torch.no_grad():
+            for key, value in weights.items():
+                if key.startswith("lora."):
+                    name, part = key[len("lora."):].rsplit(".", 1)
+                    getattr(modules[name], part).copy_(value)
+                elif key.startswith("norm."):
+                    params[key[len("norm."):]].copy_(value)
+            self.head.weight.copy_(weights["head.weight"])
+            self.head.bias.copy_(weights["head.bias"])
+
     def adapter(self) -> dict[str, torch.Tensor]:
         """What ships: the LoRA factors, the LayerNorms and the head."""
         out = {}
@@ -215,20 +229,26 @@ def main() -> None:
     parser.add_argument("--alpha", type=float, default=32.0)
     parser.add_argument("--max-seconds", type=float, default=1e9, help="stop training after")
     parser.add_argument("--balance", action="store_true", help="every label of a task as often")
+    parser.add_argument("--init", type=Path, help="a trained adapter folder to start from")
+    parser.add_argument("--skip-before", action="store_true", help="no held-out run before")
     args = parser.parse_args()
-    from safetensors.torch import save_file
+    from safetensors.torch import load_file, save_file
     from transformers import AutoModel, AutoTokenizer
 
     rng = random.Random(args.seed)
     torch.manual_seed(args.seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     tok = AutoTokenizer.from_pretrained(args.minilm)
-    model = Scorer(AutoModel.from_pretrained(args.minilm), args.rank, args.alpha).to(device)
+    model = Scorer(AutoModel.from_pretrained(args.minilm), args.rank, args.alpha)
+    if args.init:
+        model.load_adapter(load_file(str(args.init / "adapter.safetensors")))
+    model = model.to(device)
     train = examples(args.data, rng, args.balance)
     claims = held_out_claims(args.shared, args.eval_dir, rng)
     questions = _jsonl(args.heldout) if args.heldout.exists() else []
-    before = {"claims": claims_report(model, tok, claims, device),
-              "answers": answers_report(model, tok, questions, device)}
+    before = None if args.skip_before else {
+        "claims": claims_report(model, tok, claims, device),
+        "answers": answers_report(model, tok, questions, device)}
     params = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     steps = args.epochs * ((len(train) + args.batch - 1) // args.batch)
@@ -266,6 +286,7 @@ def main() -> None:
     card = {"seed": args.seed, "train_pairs": len(train), "pairs_seen": done,
             "balance": args.balance, "epochs": args.epochs, "batch": args.batch, "lr": args.lr,
             "rank": args.rank, "alpha": args.alpha, "train_s": round(seconds, 1),
+            "init": str(args.init) if args.init else None,
             "device": device, "trainable": sum(p.numel() for p in params),
             "held_out": {"claims": "SciFact claims of eval/scifact_claims.jsonl (left out of the "
                                    "data): evidence sentences and two other sentences of each "

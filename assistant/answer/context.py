@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 
+from assistant.answer.form import holds_answer
 from assistant.text.names import title_name
 from assistant.text.rules import addresses_reader, content_words, strip_heading
 from assistant.text.sentences import split_sentences
@@ -113,7 +114,9 @@ def best_sentence(question: str, source: Source,
 def closest_sentence(question: str, source: Source,
                      probs: Sequence[float] | None = None, *, answering: bool = False) -> str:
     """The abstract sentence, among those the model saw (`source.text`), that best answers
-    the question; with `answering`, only one the scorer says answers it (`ANSWERS`), or ""
-    when none does."""
+    the question; with `answering`, only one the scorer says answers it (`ANSWERS`) that also
+    holds the kind of answer asked for (`form.holds_answer`), or "" when it does not."""
     score, sentence = best_sentence(question, source, probs)
-    return "" if answering and score < ANSWERS else sentence
+    if answering and (score < ANSWERS or not holds_answer(question, sentence, source.title)):
+        return ""  # the scorer alone quotes on-topic sentences that lack the fact (issue 21)
+    return sentence

@@ -147,3 +147,18 @@ def gives_answer_type(question: str, text: str) -> bool:
         new = content_words(text) - asked - _REPORTING
         return bool(terms - asked) or bool(new)
     return True
+
+
+def holds_answer(question: str, sentence: str, title: str = "") -> bool:
+    """The sentence gives the kind of answer asked for (a figure beside what is counted, a
+    new name) and speaks of what the question is about: a word of its focus, or half of its
+    words beyond the paper's title."""
+    spelled = spelled_out(question)
+    if any(expands(a, sentence) for a in spelled):
+        return True  # "... Stick to the Facts (SIFT)" answers "What does SIFT stand for?"
+    title_words = content_words(title)
+    q_words = content_words(question) - title_words or content_words(question)
+    words = content_words(sentence)
+    on_point = bool(focus(question) - title_words & words) or \
+        len(q_words & words) >= 0.5 * len(q_words)
+    return on_point and gives_answer_type(question, sentence)
