@@ -32,7 +32,7 @@ from assistant.search.retrieval import Filters, Retriever
 from assistant.search.store import ChromaIndex
 from assistant.settings import Settings, bundled_corpus
 from assistant.text.names import label
-from assistant.text.sentences import sentences, split_sentences
+from assistant.text.sentences import sentences
 from assistant.types import Answer, Citation, IngestReport, Paper, Source
 
 log = logging.getLogger("assistant")
@@ -186,8 +186,7 @@ class Assistant:
         out = {}
         for s in sources:
             body = s.abstract or s.text
-            out[s.paper_id] = self.scorer.answers(
-                question, [body[a:b] for a, b in split_sentences(body)] or [body])
+            out[s.paper_id] = self.scorer.answers(question, sentences(body) or [body])
         return out
 
     def stances(self, claim: str, sources: Sequence[Source]) -> dict[str, list]:

@@ -305,11 +305,6 @@ def status(settings: Settings) -> list[dict]:
     return rows
 
 
-def _stamp(folder: Path) -> str:
-    path = folder / "SOURCE_SHA256"
-    return path.read_text().strip() if path.exists() else ""
-
-
 def _minilm_source(settings: Settings) -> Path:
     """The packaged MiniLM's folder (the scorer's base), whatever embedder is configured."""
     local = settings.models_dir / DEFAULT_EMBEDDER
@@ -333,14 +328,8 @@ def install(settings: Settings, names: list[str] | None = None) -> list[Path]:
         if name == DEFAULT_EMBEDDER and not (onnx_folder(settings) / "model.onnx").exists():
             out.append(export_onnx(source, onnx_folder(settings)))
     if not names:
-        scorer.verify_adapter()
-        target = settings.models_dir / scorer.FOLDER
-        built = json.loads((target / "adapter.json").read_text()) \
-            if (target / "adapter.json").exists() and (target / "model.onnx").exists() else None
-        if built != json.loads((scorer.ADAPTER_DIR / "adapter.json").read_text()) or \
-                _stamp(target) != scorer.ADAPTER_SHA256["adapter.safetensors"]:
-            out.append(scorer.export_scorer(_minilm_source(settings), target))
-            (target / "SOURCE_SHA256").write_text(scorer.ADAPTER_SHA256["adapter.safetensors"])
+        built = scorer.install_scorer(lambda: _minilm_source(settings), settings.models_dir)
+        out += [built] if built else []
     for spec in GGUF_MODELS.values():
         if names and spec.name not in names:
             continue

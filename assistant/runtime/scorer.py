@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -186,6 +186,21 @@ def export_scorer(base: Path, target: Path, adapter: Path = ADAPTER_DIR) -> Path
     target.mkdir(parents=True, exist_ok=True)
     (target / "adapter.json").write_text(json.dumps(config, indent=2) + "\n")
     export_int8(_Scorer().eval(), base / "tokenizer.json", target, "logits", {0: "batch"})
+    return target
+
+
+def install_scorer(base: Callable[[], Path], models_dir: Path) -> Path | None:
+    """Export the scorer into models_dir unless the export there was built from this very
+    adapter (its sha256s, stamped beside it); returns the folder when it was (re)built."""
+    verify_adapter()
+    target = models_dir / FOLDER
+    stamp = target / "SOURCE_SHA256"
+    pinned = json.dumps(ADAPTER_SHA256, sort_keys=True)
+    if (target / "model.onnx").exists() and stamp.exists() and stamp.read_text() == pinned:
+        return None
+    stamp.unlink(missing_ok=True)
+    export_scorer(base(), target)
+    stamp.write_text(pinned)
     return target
 
 
